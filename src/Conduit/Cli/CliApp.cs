@@ -1,0 +1,101 @@
+using System.Reflection;
+using Conduit.Platform;
+using ConsoleAppFramework;
+
+namespace Conduit.Cli;
+
+/// <summary>Options every command accepts.</summary>
+public sealed record GlobalOptions(string Home);
+
+/// <summary>Process-wide CLI plumbing: version, help, exit codes, the resolved paths.</summary>
+internal static class CliApp
+{
+    static readonly string[] TopLevelFlags = ["-h", "--help", "--version"];
+
+    public static string Version { get; } =
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "0.0.0";
+
+    static string[] _args = [];
+    static ConsoleApp.ConsoleAppBuilder? _app;
+
+    /// <summary>Roots for this invocation, from --home, CONDUIT_HOME and CONDUIT_SYSROOT.</summary>
+    public static ConduitPaths Paths { get; private set; } = ConduitPaths.Resolve(null, Environment.GetEnvironmentVariable);
+
+    internal static void UseGlobalOptions(GlobalOptions? options) =>
+        Paths = ConduitPaths.Resolve(options?.Home, Environment.GetEnvironmentVariable);
+
+    public static int Run(ConsoleApp.ConsoleAppBuilder app, string[] args)
+    {
+        _app = app;
+        _args = args;
+        Environment.ExitCode = 0;
+        if (args.Length > 0 && !args[0].StartsWith('-') && !KnownCommand(args[0]))
+        {
+            Terminal.Error($"unknown command '{args[0]}'; run `conduit help` for the list");
+            return ExitCodes.Usage;
+        }
+        app.Run(args);
+        return Environment.ExitCode;
+    }
+
+    static bool KnownCommand(string name) => CommandNames.Contains(name);
+
+    /// <summary>Top-level command names, kept in step with Program.cs (a test checks both agree).</summary>
+    public static readonly HashSet<string> CommandNames = ["help", "settings", "resources"];
+
+    /// <summary>Show help for the whole tool or for one command: `conduit help [command...]`.</summary>
+    /// <param name="command">-command, the command to explain</param>
+    public static void Help([Argument] params string[] command)
+    {
+        if (_app is null) return;
+        if (command.Length > 0 && !KnownCommand(command[0]))
+            throw new UsageException($"unknown command '{command[0]}'");
+        _app.Run([.. command, "--help"]);
+    }
+
+    /// <summary>ConsoleAppFramework reports argument errors here: make them one line and exit 2.</summary>
+    public static void ReportFrameworkError(string message)
+    {
+        Environment.ExitCode = ExitCodes.Usage;
+        Terminal.Error(message);
+    }
+}
+
+/// <summary>Turns exceptions into one line on stderr and the documented exit code.</summary>
+internal sealed class ErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next)
+{
+    public override async Task InvokeAsync(ConsoleAppContext context, CancellationToken cancellationToken)
+    {
+        CliApp.UseGlobalOptions(context.GlobalOptions as GlobalOptions);
+        try
+        {
+            await Next.InvokeAsync(context, cancellationToken);
+        }
+        catch (CliException e)
+        {
+            Terminal.Error(e.Message);
+            Environment.ExitCode = e.ExitCode;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Environment.ExitCode = 130;
+        }
+        catch (Exception e) when (e is ArgumentParseFailedException or System.ComponentModel.DataAnnotations.ValidationException)
+        {
+            Terminal.Error(e.Message);
+            Environment.ExitCode = ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Terminal.Error(e.Message);
+            Environment.ExitCode = ExitCodes.Failure;
+        }
+        catch (Exception e)
+        {
+            // A bug, not a user error: still one line, with the type so a report can find it.
+            Terminal.Error($"internal error ({e.GetType().Name}): {e.Message}");
+            Environment.ExitCode = ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Conduit.Platform;
+
+/// <summary>
+/// Writes files so that a reader (or a crash) only ever sees the old or the new content: temp file in the same
+/// folder, created with its final mode, fsync, rename over the target, fsync the folder.
+/// </summary>
+public static partial class AtomicFile
+{
+    public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode Public = Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    public const UnixFileMode Executable = Public | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    public static void WriteAllText(string path, string content, UnixFileMode mode = Private) =>
+        WriteAllBytes(path, Encoding.UTF8.GetBytes(content), mode);
+
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode mode = Private)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? "/";
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode,
+            }))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            // UnixCreateMode is filtered by the umask: set the exact mode before the file becomes visible.
+            File.SetUnixFileMode(temp, mode);
+            File.Move(temp, full, overwrite: true);
+            FsyncDirectory(dir);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Copies a file atomically (used for binaries: rename never hits "text file busy").</summary>
+    public static void Copy(string source, string destination, UnixFileMode mode)
+    {
+        var bytes = File.ReadAllBytes(source);
+        WriteAllBytes(destination, bytes, mode);
+    }
+
+    static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    static void FsyncDirectory(string dir)
+    {
+        // The rename is only durable once the directory entry is on disk.
+        int fd = Open(dir, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        _ = Fsync(fd);
+        _ = Close(fd);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,21 @@
+using Conduit.Cli;
+using ConsoleAppFramework;
+
+// Composition root: registers the command groups; each group lives in Cli/ and calls into its capability.
+ConsoleApp.Version = CliApp.Version;
+ConsoleApp.Log = Console.WriteLine;
+ConsoleApp.LogError = CliApp.ReportFrameworkError;
+
+var app = ConsoleApp.Create();
+app.ConfigureGlobalOptions((ref builder) =>
+{
+    var home = builder.AddGlobalOption<string>("--home", "install root (default $CONDUIT_HOME or /opt/conduit)", "");
+    return new GlobalOptions(home);
+});
+app.UseFilter<ErrorFilter>();
+
+app.Add("help", CliApp.Help);
+app.Add<SettingsCommands>("settings");
+app.Add<ResourcesCommands>();
+
+return CliApp.Run(app, args);

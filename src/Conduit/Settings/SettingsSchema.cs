@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Conduit.Settings;
+
+/// <summary>What a setting may hold. <see cref="Check"/> returns null when the value is fine, else the rule.</summary>
+public sealed record SettingDefinition(
+    string Key,
+    string Default,
+    string Description,
+    Func<string, HostFacts, string?> Check,
+    bool PerContainer = false,
+    bool Secret = false,
+    string[]? Aliases = null)
+{
+    /// <summary>How the value appears in JSON.</summary>
+    public SettingKind Kind => Default is "true" or "false" ? SettingKind.Bool
+        : Key is "NODE_FLAGS" or "TELEGRAM_INTERVAL" || (Default.Length > 0 && Default.All(c => char.IsAsciiDigit(c) || c == '.')) ? SettingKind.Number
+        : SettingKind.Text;
+
+    public IReadOnlyList<string> AllNames => [Key, .. Aliases ?? []];
+}
+
+public enum SettingKind { Text, Number, Bool }
+
+/// <summary>Facts about the machine that some ranges depend on (CPU count, RAM), injectable for tests.</summary>
+public sealed record HostFacts(int Cores, long MemoryBytes)
+{
+    public static HostFacts Current() => new(Environment.ProcessorCount, Platform.HostInfo.TotalMemoryBytes());
+}
+
+/// <summary>
+/// Every key the tool understands, with the seed's defaults and the old tool's ranges. Keys of the v1 manager
+/// (DOCKER_CPUS, CPUS_N ...) are aliases of the v2 names; a file keeps whichever spelling it already uses.
+/// </summary>
+public static partial class SettingsSchema
+{
+    public static readonly IReadOnlyList<SettingDefinition> All =
+    [
+        new("CONTAINER_COUNT", "8", "number of node containers", Int(0, 256)),
+        new("MAX_CLIENTS", "250", "max common clients per node", Int(1, 1000), PerContainer: true),
+        new("BANDWIDTH", "3", "Mbps per client per direction (-1 = unlimited)", Bandwidth, PerContainer: true),
+        new("CONTAINER_CPU_LIMIT", "0.22", "CPU cores per container", Cpu, PerContainer: true, Aliases: ["DOCKER_CPUS"]),
+        new("CONTAINER_MEM_LIMIT", "384m", "memory per container", Memory, PerContainer: true, Aliases: ["DOCKER_MEMORY"]),
+        new("CONTAINER_ULIMIT_NOFILE", "16384", "open files per container", Int(1024, 1048576)),
+        new("NETWORK_MODE", "host", "host (default, best NAT class) or bridge (nginx balancer)", Choice("host", "bridge")),
+        new("CONDUIT_IMAGE", "ghcr.io/psiphon-inc/conduit/cli:latest", "node image", Image),
+        new("NODE_FLAGS", "2", "flag set the image speaks: 2 (2.x) or 1 (1.x)", Choice("2", "1")),
+        new("METRICS_PORT_BASE", "9500", "node i serves metrics on 127.0.0.1:(base+i)", Int(1024, 65000)),
+        new("BRIDGE_PORT_BASE", "8080", "bridge mode: node i publishes 127.0.0.1:(base+i)", Int(1024, 65000)),
+        new("STATION_NAME", "", "Ryve station name (default <hostname>-<N>)", Text(64), PerContainer: true),
+        new("TRACK_BACKEND", "auto", "tracker capture backend", Choice("auto", "ebpf", "pcap")),
+        new("TRACK_INTERFACE", "", "tracker interface (default: the default route's)", Interface),
+        new("GEOIP_DB", "", "country database file (default: the embedded one)", Text(4096)),
+        new("DATA_CAP_GB", "0", "data cap in GiB (0 = off)", Decimal(0, 1_000_000)),
+        new("DATA_CAP_IFACE", "", "interface the data cap counts", Interface),
+        new("DATA_CAP_BASELINE_RX", "0", "rx bytes at the last cap reset", Int64(0)),
+        new("DATA_CAP_BASELINE_TX", "0", "tx bytes at the last cap reset", Int64(0)),
+        new("DATA_CAP_PRIOR_USAGE", "0", "bytes used before the last baseline", Int64(0)),
+        new("DATA_CAP_RESET_DAY", "0", "day of month the cap resets (0 = never)", Int(0, 28)),
+        new("TELEGRAM_ENABLED", "false", "Telegram reports on/off", Bool),
+        new("TELEGRAM_BOT_TOKEN", "", "bot token from @BotFather", Token, Secret: true),
+        new("TELEGRAM_CHAT_ID", "", "chat that receives reports", ChatId),
+        new("TELEGRAM_INTERVAL", "6", "report every N hours", Choice("1", "3", "6", "12", "24")),
+        new("TELEGRAM_START_HOUR", "0", "hour of the first report", Int(0, 23)),
+        new("TELEGRAM_ALERTS_ENABLED", "true", "alerts on/off", Bool),
+        new("TELEGRAM_DAILY_SUMMARY", "true", "daily summary on/off", Bool),
+        new("TELEGRAM_WEEKLY_SUMMARY", "true", "weekly summary on/off", Bool),
+        new("TELEGRAM_SERVER_LABEL", "", "label in front of every message", Text(64)),
+        new("SYSTEM_TUNED", "false", "kernel tuning applied", Bool),
+        new("VERSION", "", "version of the tool that wrote the file", Text(32)),
+    ];
+
+    /// <summary>Per-container key spellings: v2 writes CONTAINER_CPUS_N, v1 wrote CPUS_N.</summary>
+    static readonly Dictionary<string, string[]> PerContainerStems = new()
+    {
+        ["MAX_CLIENTS"] = ["MAX_CLIENTS"],
+        ["BANDWIDTH"] = ["BANDWIDTH"],
+        ["CONTAINER_CPU_LIMIT"] = ["CONTAINER_CPUS", "CPUS"],
+        ["CONTAINER_MEM_LIMIT"] = ["CONTAINER_MEMORY", "MEMORY"],
+        ["STATION_NAME"] = ["STATION_NAME"],
+    };
+
+    static readonly Dictionary<string, SettingDefinition> ByName = BuildIndex();
+
+    static Dictionary<string, SettingDefinition> BuildIndex()
+    {
+        var index = new Dictionary<string, SettingDefinition>(StringComparer.Ordinal);
+        foreach (var d in All)
+            foreach (var name in d.AllNames) index[name] = d;
+        return index;
+    }
+
+    /// <summary>Finds the definition of a key, including per-container forms (KEY_N).</summary>
+    public static bool TryResolve(string key, out SettingDefinition definition, out int container)
+    {
+        container = 0;
+        if (ByName.TryGetValue(key, out definition!)) return true;
+        var m = PerContainerKey().Match(key);
+        if (m.Success && int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
+        {
+            foreach (var (canonical, stems) in PerContainerStems)
+            {
+                if (stems.Contains(m.Groups[1].Value))
+                {
+                    definition = ByName[canonical];
+                    container = n;
+                    return true;
+                }
+            }
+        }
+        definition = null!;
+        return false;
+    }
+
+    /// <summary>The spellings a per-container override may have in a file, preferred one first.</summary>
+    public static IEnumerable<string> ContainerKeys(SettingDefinition definition, int container) =>
+        PerContainerStems.TryGetValue(definition.Key, out var stems)
+            ? stems.Select(s => $"{s}_{container}")
+            : [];
+
+    [GeneratedRegex(@"^([A-Z_]+?)_([0-9]+)$")]
+    private static partial Regex PerContainerKey();
+
+    // ---- rules; each returns null when fine, else the allowed range in words ----
+
+    static Func<string, HostFacts, string?> Int(long min, long max) => (v, _) =>
+        long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? null
+            : $"must be a whole number from {min} to {max}";
+
+    static Func<string, HostFacts, string?> Int64(long min) => (v, _) =>
+        long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
+            ? null
+            : $"must be a whole number >= {min}";
+
+    static Func<string, HostFacts, string?> Decimal(double min, double max) => (v, _) =>
+        TryParseDecimal(v, out var d) && d >= min && d <= max ? null : $"must be a number from {min} to {max}";
+
+    static Func<string, HostFacts, string?> Choice(params string[] allowed) => (v, _) =>
+        allowed.Contains(v) ? null : $"must be one of: {string.Join(", ", allowed)}";
+
+    static Func<string, HostFacts, string?> Text(int maxLength) => (v, _) =>
+        v.Length > maxLength ? $"must be at most {maxLength} characters"
+        : v.Any(char.IsControl) ? "must not contain control characters" : null;
+
+    static string? Bool(string v, HostFacts _) => v is "true" or "false" ? null : "must be true or false";
+
+    static string? Bandwidth(string v, HostFacts _) =>
+        v == "-1" || (TryParseDecimal(v, out var d) && d >= 1 && d <= 40)
+            ? null
+            : "must be -1 (unlimited) or a number of Mbps from 1 to 40";
+
+    static string? Cpu(string v, HostFacts host) =>
+        v.Length == 0 || (TryParseDecimal(v, out var d) && d > 0 && d <= host.Cores)
+            ? null
+            : $"must be a number of cores above 0 and at most {host.Cores} (this machine's CPU count)";
+
+    static string? Memory(string v, HostFacts host)
+    {
+        if (v.Length == 0) return null;
+        long ramMb = host.MemoryBytes / (1024 * 1024);
+        if (!MemoryValue().IsMatch(v) || !TryParseMemory(v, out var bytes) || bytes < 64L << 20 || bytes > host.MemoryBytes)
+            return $"must be a size like 384m or 1g, from 64m to {ramMb}m (this machine's RAM)";
+        return null;
+    }
+
+    static string? Image(string v, HostFacts _) =>
+        ImageReference().IsMatch(v) ? null : "must be an image reference like ghcr.io/psiphon-inc/conduit/cli:latest";
+
+    static string? Token(string v, HostFacts _) =>
+        v.Length == 0 || BotToken().IsMatch(v) ? null : "must look like 123456:ABC-def_ghi (from @BotFather)";
+
+    static string? ChatId(string v, HostFacts _) =>
+        v.Length == 0 || long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var _id)
+            ? null
+            : "must be a numeric chat id";
+
+    static string? Interface(string v, HostFacts _) =>
+        v.Length == 0 || InterfaceName().IsMatch(v) ? null : "must be a network interface name like eth0";
+
+    public static bool TryParseDecimal(string v, out double value) =>
+        double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)
+        && !double.IsNaN(value) && !double.IsInfinity(value);
+
+    /// <summary>Parses 384m / 1g / 512M (the old tool's form) and 4G, 4GB, 4GiB, 4096MiB for planning.</summary>
+    public static bool TryParseMemory(string v, out long bytes)
+    {
+        bytes = 0;
+        var m = MemoryAny().Match(v);
+        if (!m.Success) return false;
+        if (!double.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n)) return false;
+        long unit = char.ToLowerInvariant(m.Groups[2].Value is { Length: > 0 } u ? u[0] : 'b') switch
+        {
+            'k' => 1L << 10,
+            'm' => 1L << 20,
+            'g' => 1L << 30,
+            't' => 1L << 40,
+            _ => 1,
+        };
+        bytes = (long)(n * unit);
+        return bytes > 0;
+    }
+
+    [GeneratedRegex(@"^[0-9]+[mMgG]$")]
+    private static partial Regex MemoryValue();
+
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT]?)(?:i?[bB])?$")]
+    private static partial Regex MemoryAny();
+
+    [GeneratedRegex(@"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")]
+    private static partial Regex ImageReference();
+
+    [GeneratedRegex(@"^[0-9]+:[A-Za-z0-9_-]+$")]
+    private static partial Regex BotToken();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.:@-]{1,15}$")]
+    private static partial Regex InterfaceName();
+}
