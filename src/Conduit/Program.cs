@@ -18,5 +18,6 @@ app.Add("help", CliApp.Help);
 app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
 app.Add<SelfUpdateCommands>();
+app.Add<ClusterCommands>();
 
 return CliApp.Run(app, args);
