@@ -156,6 +156,7 @@ public sealed class ClusterOperations
     /// <summary>One node (menu, Telegram /start_N).</summary>
     public Task<ClusterReport> StartOneAsync(int index, bool restart, CancellationToken ct)
     {
+        StartGuard.EnsureStartAllowed(Settings, _paths);
         if (index < 1 || index > Settings.ContainerCount)
             throw new UsageException($"container {index} does not exist: CONTAINER_COUNT is {Settings.ContainerCount}");
         return StartNodesAsync([index], restart, ct);
@@ -304,11 +305,13 @@ public sealed class ClusterOperations
         var added = await StartNodesAsync(toAdd, restart: false, ct);
         foreach (var outcome in added.Nodes) outcomes.Add(outcome);
 
+        if (target == 0) await RemoveNetworkIfUnusedAsync(ct);
+
         if (Settings.BridgeMode)
         {
             var backends = BridgeBackends();
             foreach (var listener in ClusterHooks.BridgeListeners)
-                await listener.BackendsChangedAsync(backends, ct);
+                await listener.BackendsChangedAsync(Names.Instance, backends, ct);
         }
         return new ClusterReport(outcomes.OrderBy(o => o.Index).ThenBy(o => o.Action).ToArray());
     }
@@ -340,6 +343,19 @@ public sealed class ClusterOperations
                 outcomes.Add(new(i, v.Name, NodeAction.VolumeKept, "not created by conduit: kept (remove it yourself with docker volume rm if you are sure)"));
         }
         return outcomes;
+    }
+
+    async Task RemoveNetworkIfUnusedAsync(CancellationToken ct)
+    {
+        if (await _engine.TryInspectNetworkAsync(Names.Network, ct) is not { } network || !Names.Owns(network.Labels)) return;
+        try
+        {
+            await _engine.Client.Networks.DeleteNetworkAsync(network.ID, ct);
+        }
+        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            // Still in use by something else (or just removed): leave it.
+        }
     }
 
     async Task RemoveContainerAsync(string id, CancellationToken ct)
