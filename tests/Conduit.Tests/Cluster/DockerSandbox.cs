@@ -96,6 +96,11 @@ public sealed class DockerSandbox : IDisposable
                 if (v.Name.StartsWith(Instance + "-", StringComparison.Ordinal) || ClusterNames.Label(v.Labels, ClusterNames.InstanceLabel) == Instance)
                     Ignore(() => Docker.Volumes.RemoveAsync(v.Name, true));
             Ignore(() => Docker.Networks.DeleteNetworkAsync(Names.Network));
+            // Tags a test made (the image layers stay: they belong to the stand-in images).
+            var images = Docker.Images.ListImagesAsync(new ImagesListParameters()).GetAwaiter().GetResult();
+            foreach (var tag in images.SelectMany(i => i.RepoTags ?? []))
+                if (tag.StartsWith(Instance + "-", StringComparison.Ordinal))
+                    Ignore(() => Docker.Images.DeleteImageAsync(tag, new ImageDeleteParameters { NoPrune = true }));
         }
         finally
         {

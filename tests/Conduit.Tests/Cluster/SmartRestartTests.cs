@@ -53,3 +53,28 @@ public class SmartRestartTests
         Assert.Equal(ids, new[] { box.Inspect(box.Names.Container(1))!.ID, box.Inspect(box.Names.Container(2))!.ID });
     }
 }
+
+public class ImageUpdateTests
+{
+    [Fact]
+    public async Task ANewImageBehindTheSameTagRecreatesOnStart()
+    {
+        using var box = new DockerSandbox();
+        var tag = $"{box.Instance}-img";
+        box.Set("CONDUIT_IMAGE", $"{tag}:latest");
+        await box.Docker.Images.TagImageAsync("conduit-standin:test", new Docker.DotNet.Models.ImageTagParameters { RepositoryName = tag, Tag = "latest" });
+        Assert.False((await box.Ops().ScaleAsync(1, false, Conduit.Settings.HostFacts.Current(), default)).Failed);
+        var before = box.Inspect(box.Instance)!;
+        Assert.True((await box.Ops().SnapshotAsync(default)).Containers[0].SpecCurrent);
+
+        // What `conduit pull` does when the registry has a newer build: the tag moves.
+        await box.Docker.Images.TagImageAsync("conduit-standin:test2", new Docker.DotNet.Models.ImageTagParameters { RepositoryName = tag, Tag = "latest" });
+        Assert.False((await box.Ops().SnapshotAsync(default)).Containers[0].SpecCurrent);
+        var report = await box.Ops().StartAsync(default);
+        Assert.Equal(NodeAction.Recreated, Assert.Single(report.Nodes).Action);
+        var after = box.Inspect(box.Instance)!;
+        Assert.NotEqual(before.ID, after.ID);
+        Assert.Equal((await box.Docker.Images.InspectImageAsync("conduit-standin:test2")).ID, after.Image);
+        Assert.Contains("STANDIN_VERSION=2.0.1-standin", after.Config.Env);
+    }
+}
