@@ -1,0 +1,77 @@
+using Conduit.Cli;
+using Conduit.Identity;
+using Conduit.Platform;
+using Conduit.Tests.Support;
+
+namespace Conduit.Tests.Identity;
+
+public class KeyBackupsTests
+{
+    static readonly DateTime When = new(2026, 2, 20, 14, 41, 4, DateTimeKind.Utc);
+
+    [Theory]
+    [InlineData("conduit-2_key_20260220_144104.json", "conduit-2", BackupKind.Backup)]
+    [InlineData("conduit_key_20250101_000000.json", "conduit", BackupKind.Backup)]
+    [InlineData("conduit_key_pre_restore_20250101_000000.json", "conduit", BackupKind.PreRestore)]
+    [InlineData("conduit-2_key_pre_restore_20260220_144104.json", "conduit-2", BackupKind.PreRestore)]
+    public void NamesOfThisToolAndTheOldOneAreRecognised(string name, string container, BackupKind kind)
+    {
+        Assert.True(KeyBackups.TryParseName(name, out var c, out var k, out var utc));
+        Assert.Equal((container, kind), (c, k));
+        Assert.Equal(DateTimeKind.Utc, utc.Kind);
+    }
+
+    [Theory]
+    [InlineData("conduit_key.json")]
+    [InlineData("notes.json")]
+    [InlineData("conduit_key_2025_01.json")]
+    [InlineData("conduit_key_20251301_000000.json")]
+    [InlineData("conduit_key_20250101_000000.json.tmp")]
+    public void OtherFilesAreNotBackups(string name) =>
+        Assert.False(KeyBackups.TryParseName(name, out _, out _, out _));
+
+    [Fact]
+    public void WriteMakesAPrivateVerifiedFileInAPrivateFolder()
+    {
+        using var root = new TempRoot();
+        var folder = root.Combine("backups");
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var key = NodeKey.FromBase64(TestKeys.PrivateKeyBase64, "vector");
+        var backup = KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, key, When);
+        Assert.Equal(Path.Combine(folder, "conduit-2_key_20260220_144104.json"), backup.Path);
+        Assert.Equal(AtomicFile.Private, File.GetUnixFileMode(backup.Path));
+        Assert.Equal(KeyBackups.FolderMode, File.GetUnixFileMode(folder));
+        Assert.True(NodeKey.Load(backup.Path).SameKeyAs(key));
+        Assert.Empty(Directory.GetFiles(folder, ".*"));
+        // The same key in the same second is the same backup; another key must not overwrite it.
+        KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, key, When);
+        var other = NodeKey.FromBase64(TestKeys.Key2Base64, "vector 2");
+        var e = Assert.Throws<CliException>(() => KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, other, When));
+        Assert.Contains("already exists", e.Message);
+        Assert.True(NodeKey.Load(backup.Path).SameKeyAs(key));
+    }
+
+    [Fact]
+    public void ListShowsNewestFirstKeepsPreRestoreApartAndReportsBrokenFiles()
+    {
+        using var root = new TempRoot();
+        var folder = root.Combine("backups");
+        var key = NodeKey.FromBase64(TestKeys.PrivateKeyBase64, "vector");
+        KeyBackups.Write(folder, "conduit-1", BackupKind.Backup, key, When);
+        KeyBackups.Write(folder, "conduit-1", BackupKind.PreRestore, key, When.AddHours(1));
+        root.Write("backups/conduit_key_20250101_000000.json", TestKeys.KeyFileJson(TestKeys.Key2Base64));
+        root.Write("backups/conduit-3_key_20240101_000000.json", "{\"privateKeyBase64\": \"abc\"");
+        root.Write("backups/readme.json", "{}");
+
+        var list = KeyBackups.List(folder);
+        Assert.Equal(
+            ["conduit-1_key_pre_restore_20260220_154104.json", "conduit-1_key_20260220_144104.json", "conduit_key_20250101_000000.json", "conduit-3_key_20240101_000000.json"],
+            list.Select(b => b.FileName));
+        Assert.Equal([BackupKind.PreRestore, BackupKind.Backup, BackupKind.Backup, BackupKind.Backup], list.Select(b => b.Kind));
+        Assert.Equal(TestKeys.ProxyId, list[0].Key!.ProxyId);
+        Assert.Equal("conduit", list[2].Container);
+        Assert.Null(list[3].Key);
+        Assert.Contains("not valid JSON", list[3].Problem);
+    }
+}
