@@ -28,7 +28,21 @@ public sealed class NodeKey
     {
         _privateKey = privateKey;
         Mnemonic = mnemonic;
+        HalvesMatch = Ed25519Keys.PublicKeyMatchesSeed(privateKey);
     }
+
+    /// <summary>
+    /// True when the public half is the one the seed derives. The node accepts a key whose halves differ (it never
+    /// checks), but signs with the seed and announces the stored public key, so the network rejects it: that is a
+    /// corrupt key, refused on restore and import, and reported by the other commands.
+    /// </summary>
+    public bool HalvesMatch { get; }
+
+    public const string HalvesMismatch = "the public half of the key does not belong to its seed (corrupt key: the network will not accept it)";
+
+    /// <summary>Throws unless <see cref="HalvesMatch"/>: for keys about to be written into a node.</summary>
+    public NodeKey RequireMatchingHalves(string source) =>
+        HalvesMatch ? this : throw new InvalidKeyException($"{source}: {HalvesMismatch}");
 
     public ReadOnlySpan<byte> Seed => _privateKey.AsSpan(0, 32);
     public ReadOnlySpan<byte> PublicKey => _privateKey.AsSpan(32, 32);
@@ -83,7 +97,10 @@ public sealed class NodeKey
         return Parse(bytes, path);
     }
 
-    /// <summary>Validates the content of a key file. <paramref name="source"/> names it in error messages.</summary>
+    /// <summary>
+    /// Validates the content of a key file as the node reads it (see <see cref="HalvesMatch"/> for the deeper check).
+    /// <paramref name="source"/> names it in error messages.
+    /// </summary>
     public static NodeKey Parse(ReadOnlySpan<byte> content, string source)
     {
         if (content.Length > MaxFileBytes) throw new InvalidKeyException($"{source}: {content.Length} bytes is far too large for a key file");
@@ -144,10 +161,7 @@ public sealed class NodeKey
         if (written != Length)
             throw new InvalidKeyException(
                 $"{source}: privateKeyBase64 holds {written} bytes, expected {Length} (a 32-byte seed and a 32-byte public key){(written < Length ? "; truncated?" : "")}");
-        var key = bytes[..Length];
-        if (!Ed25519Keys.PublicKeyMatchesSeed(key))
-            throw new InvalidKeyException($"{source}: the public half of the key does not belong to its seed (corrupt key)");
-        return key;
+        return bytes[..Length];
     }
 
     static string Describe(JsonValueKind kind) => kind switch
