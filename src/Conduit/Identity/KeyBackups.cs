@@ -33,43 +33,33 @@ public static partial class KeyBackups
         $"{container}_key_{(kind == BackupKind.PreRestore ? "pre_restore_" : "")}{utc.ToString(TimestampFormat, CultureInfo.InvariantCulture)}.json";
 
     /// <summary>
-    /// Writes <paramref name="key"/> to a new backup file and reads it back to prove it is intact and private.
-    /// A same-second backup of the same key is reused; a different key never overwrites an existing file.
+    /// Writes a key file's exact bytes to a new backup file, then reads it back to prove it is intact and private.
+    /// A same-second backup with the same bytes is reused; different content never overwrites an existing file.
     /// </summary>
-    public static KeyBackup Write(string folder, string container, BackupKind kind, NodeKey key, DateTime utc)
+    public static KeyBackup Write(string folder, string container, BackupKind kind, byte[] content, DateTime utc)
     {
         EnsureFolder(folder);
         var path = Path.Combine(folder, FileName(container, kind, utc));
-        if (File.Exists(path))
-        {
-            var existing = TryLoad(path);
-            if (existing is null || !existing.SameKeyAs(key))
-                throw new CliException($"{path} already exists with other content; not overwriting it (try again in a second)");
-        }
-        else
-        {
-            AtomicFile.WriteAllBytes(path, key.ToFileBytes(), AtomicFile.Private);
-        }
-        Verify(path, key);
-        return new KeyBackup(path, container, kind, utc, key, null);
-    }
-
-    static void Verify(string path, NodeKey expected)
-    {
+        if (!File.Exists(path))
+            AtomicFile.WriteAllBytes(path, content, AtomicFile.Private);
+        else if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+            throw new CliException($"{path} already exists with other content; not overwriting it (try again in a second)");
         var mode = File.GetUnixFileMode(path);
         if (mode != AtomicFile.Private)
             throw new CliException($"{path}: mode is {Octal(mode)} after writing, expected 0600");
-        NodeKey reread;
+        if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+            throw new CliException($"{path}: backup did not verify (content differs after writing)");
+        NodeKey? key = null;
+        string? problem = null;
         try
         {
-            reread = NodeKey.Load(path);
+            key = NodeKey.Load(path);
         }
-        catch (InvalidKeyException e)
+        catch (CliException e)
         {
-            throw new CliException($"backup did not verify: {e.Message}");
+            problem = e.Message;
         }
-        if (!reread.SameKeyAs(expected))
-            throw new CliException($"{path}: backup did not verify (content differs after writing)");
+        return new KeyBackup(path, container, kind, utc, key, problem);
     }
 
     /// <summary>Creates the folder as 0700, or tightens an existing one to 0700: it holds private keys.</summary>
@@ -119,12 +109,6 @@ public static partial class KeyBackups
         container = m.Groups["container"].Value;
         kind = m.Groups["pre"].Success ? BackupKind.PreRestore : BackupKind.Backup;
         return true;
-    }
-
-    static NodeKey? TryLoad(string path)
-    {
-        try { return NodeKey.Load(path); }
-        catch (CliException) { return null; }
     }
 
     static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8);

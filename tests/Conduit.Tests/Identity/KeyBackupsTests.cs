@@ -37,19 +37,21 @@ public class KeyBackupsTests
         var folder = root.Combine("backups");
         Directory.CreateDirectory(folder);
         File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var key = NodeKey.FromBase64(TestKeys.PrivateKeyBase64, "vector");
-        var backup = KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, key, When);
+        var content = System.Text.Encoding.UTF8.GetBytes(TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64 + "=="));
+        var backup = KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, content, When);
         Assert.Equal(Path.Combine(folder, "conduit-2_key_20260220_144104.json"), backup.Path);
         Assert.Equal(AtomicFile.Private, File.GetUnixFileMode(backup.Path));
         Assert.Equal(KeyBackups.FolderMode, File.GetUnixFileMode(folder));
-        Assert.True(NodeKey.Load(backup.Path).SameKeyAs(key));
+        // The exact bytes are kept (padding, mnemonic, layout): a backup is the file the node had.
+        Assert.Equal(content, File.ReadAllBytes(backup.Path));
+        Assert.Equal(TestKeys.ProxyId, backup.Key!.ProxyId);
         Assert.Empty(Directory.GetFiles(folder, ".*"));
-        // The same key in the same second is the same backup; another key must not overwrite it.
-        KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, key, When);
-        var other = NodeKey.FromBase64(TestKeys.Key2Base64, "vector 2");
+        // The same bytes in the same second are the same backup; other content must not overwrite it.
+        KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, content, When);
+        var other = System.Text.Encoding.UTF8.GetBytes(TestKeys.KeyFileJson(TestKeys.Key2Base64));
         var e = Assert.Throws<CliException>(() => KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, other, When));
         Assert.Contains("already exists", e.Message);
-        Assert.True(NodeKey.Load(backup.Path).SameKeyAs(key));
+        Assert.Equal(content, File.ReadAllBytes(backup.Path));
     }
 
     [Fact]
@@ -57,9 +59,11 @@ public class KeyBackupsTests
     {
         using var root = new TempRoot();
         var folder = root.Combine("backups");
-        var key = NodeKey.FromBase64(TestKeys.PrivateKeyBase64, "vector");
+        var key = NodeKey.FromBase64(TestKeys.PrivateKeyBase64, "vector").ToFileBytes();
         KeyBackups.Write(folder, "conduit-1", BackupKind.Backup, key, When);
-        KeyBackups.Write(folder, "conduit-1", BackupKind.PreRestore, key, When.AddHours(1));
+        // A pre-restore copy keeps even an unreadable key: it was the node's file.
+        var broken = KeyBackups.Write(folder, "conduit-1", BackupKind.PreRestore, "{\"privateKeyBase64\": \"abc"u8.ToArray(), When.AddHours(1));
+        Assert.Null(broken.Key);
         root.Write("backups/conduit_key_20250101_000000.json", TestKeys.KeyFileJson(TestKeys.Key2Base64));
         root.Write("backups/conduit-3_key_20240101_000000.json", "{\"privateKeyBase64\": \"abc\"");
         root.Write("backups/readme.json", "{}");
@@ -69,7 +73,8 @@ public class KeyBackupsTests
             ["conduit-1_key_pre_restore_20260220_154104.json", "conduit-1_key_20260220_144104.json", "conduit_key_20250101_000000.json", "conduit-3_key_20240101_000000.json"],
             list.Select(b => b.FileName));
         Assert.Equal([BackupKind.PreRestore, BackupKind.Backup, BackupKind.Backup, BackupKind.Backup], list.Select(b => b.Kind));
-        Assert.Equal(TestKeys.ProxyId, list[0].Key!.ProxyId);
+        Assert.Null(list[0].Key);
+        Assert.Equal(TestKeys.ProxyId, list[1].Key!.ProxyId);
         Assert.Equal("conduit", list[2].Container);
         Assert.Null(list[3].Key);
         Assert.Contains("not valid JSON", list[3].Problem);
