@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Conduit.Cli;
 using Conduit.Platform;
@@ -65,7 +66,9 @@ public sealed class NodeKey
     public byte[] ToFileBytes()
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        // Relaxed escaping: the default encoder writes '+' as \u002B, which is valid JSON but not what the node
+        // writes, and simple readers of the file (scripts, the old tool's grep) would miss the key.
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             if (Mnemonic is not null) w.WriteString("mnemonic", Mnemonic);

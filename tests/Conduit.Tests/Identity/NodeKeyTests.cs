@@ -49,6 +49,21 @@ public class NodeKeyTests
     }
 
     [Fact]
+    public void TheKeyIsWrittenLiterallyLikeTheNodeDoes()
+    {
+        // Find a deterministic key whose base64 has '+' (JSON encoders like to escape it as \u002B).
+        for (byte i = 0; ; i++)
+        {
+            var secret = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(Enumerable.Repeat(i, 32).ToArray());
+            var base64 = Convert.ToBase64String([.. secret.GetEncoded(), .. secret.GeneratePublicKey().GetEncoded()]).TrimEnd('=');
+            if (!base64.Contains('+')) continue;
+            var key = NodeKey.FromBase64(base64, "test");
+            Assert.Equal($"{{\n  \"privateKeyBase64\": \"{base64}\"\n}}\n", Encoding.UTF8.GetString(key.ToFileBytes()));
+            return;
+        }
+    }
+
+    [Fact]
     public void SaveWritesMode0600AndReadsBack()
     {
         using var root = new TempRoot();

@@ -23,4 +23,11 @@ internal static class TestKeys
         mnemonic is null
             ? $"{{\"privateKeyBase64\": \"{privateKeyBase64}\"}}"
             : $"{{\n  \"mnemonic\": \"{mnemonic}\",\n  \"privateKeyBase64\": \"{privateKeyBase64}\"\n}}";
+
+    /// <summary>A fresh, valid Ed25519 key as a node would generate it (seed, then its public key), unpadded base64.</summary>
+    public static string NewKeyBase64()
+    {
+        var secret = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom());
+        return Convert.ToBase64String([.. secret.GetEncoded(), .. secret.GeneratePublicKey().GetEncoded()]).TrimEnd('=');
+    }
 }
