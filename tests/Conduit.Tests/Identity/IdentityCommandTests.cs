@@ -174,6 +174,7 @@ public sealed class IdentityCommandTests(StandinCluster cluster) : IClassFixture
         Assert.Equal("1000 600", stat.Stdout.Trim());
         var id = cluster.Run("id", "2", "--json");
         Assert.True(id.ExitCode == 0, id.ToString());
+        Assert.Contains($"\"proxy_id\": \"{Key(original).ProxyId}\"", id.Stdout); // literal, for grep users: no \u002B
         using (var doc = JsonDocument.Parse(id.Stdout))
             Assert.Equal(Key(original).ProxyId, doc.RootElement.GetProperty("containers")[0].GetProperty("proxy_id").GetString());
 
