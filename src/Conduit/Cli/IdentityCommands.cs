@@ -74,6 +74,7 @@ public sealed class IdentityCommands
         }
         if (png is not null && indexes.Count != 1)
             throw new UsageException("--png writes one node's code: give the node number N");
+        Console.Error.WriteLine(KeyWarning);
         Confirm(yes, indexes.Count == 1 ? $"Show the claim link of node {indexes[0]}?" : $"Show the claim links of {indexes.Count} nodes?",
             "refusing to show a private key without confirmation: stdin is not a terminal, pass --yes");
 
@@ -81,9 +82,11 @@ public sealed class IdentityCommands
         if (name is not null)
             settings = ConduitSettings.SetValue(paths.SettingsFile, "STATION_NAME", name, indexes[0], HostFacts.Current());
         bool color = Terminal.UseColor;
+        int shown = 0;
         foreach (var s in states)
         {
             if (s.Key is not { } key) continue;
+            if (!key.HalvesMatch) Terminal.Warn($"node {s.Index}: {NodeKey.HalvesMismatch}");
             var station = settings.ForContainer(s.Index).StationName;
             var link = ClaimLink.For(key, station);
             var qr = new QrCode(link);
@@ -100,8 +103,10 @@ public sealed class IdentityCommands
             }
             Console.WriteLine(link);
             Console.WriteLine();
+            shown++;
         }
         ReportProblems(states);
+        if (shown == 0) throw new CliException("no claim link to show: no selected node has a key yet (start the nodes first)");
     }
 
     /// <summary>Back up nodes' keys to &lt;root&gt;/backups/&lt;container&gt;_key_&lt;UTC time&gt;.json, then list the backups.</summary>
@@ -113,9 +118,11 @@ public sealed class IdentityCommands
         var paths = CliApp.Paths;
         var states = await ReadKeysAsync(container, all, cancellationToken);
         var now = DateTime.UtcNow;
+        int written = 0;
         foreach (var s in states)
         {
             if (s.Key is null || s.Content is null) continue;
+            written++;
             var backup = KeyBackups.Write(paths.BackupsDir, s.Container, BackupKind.Backup, s.Content, now);
             Console.WriteLine($"node {s.Index} ({s.Container}): proxy ID {s.Key.ProxyId} backed up to {backup.Path}");
             if (!s.Key.HalvesMatch) Terminal.Warn($"node {s.Index}: {NodeKey.HalvesMismatch}");
@@ -123,6 +130,7 @@ public sealed class IdentityCommands
         Console.WriteLine();
         PrintBackups(paths.BackupsDir, KeyBackups.List(paths.BackupsDir));
         ReportProblems(states);
+        if (written == 0) throw new CliException("nothing to back up: no selected node has a key yet (start the nodes first)");
     }
 
     /// <summary>List the key backups (and the pre-restore copies) with their proxy IDs.</summary>
@@ -267,7 +275,6 @@ public sealed class IdentityCommands
     {
         if (yes) return;
         if (!Terminal.StdinIsTerminal) throw new UsageException(refusal);
-        if (question.StartsWith("Show", StringComparison.Ordinal)) Console.Error.WriteLine(KeyWarning);
         if (!Terminal.Confirm(question)) throw new CliException("cancelled; nothing was shown or changed");
     }
 
