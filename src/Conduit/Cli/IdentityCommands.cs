@@ -197,9 +197,8 @@ public sealed class IdentityCommands
     /// <param name="container">node number N to import into</param>
     /// <param name="yes">do not ask for confirmation (needed when stdin is not a terminal)</param>
     [Command("import-key")]
-    public async Task ImportKey([Argument] string? key = null, int container = 0, bool yes = false, CancellationToken cancellationToken = default)
+    public async Task ImportKey(int container, [Argument] string? key = null, bool yes = false, CancellationToken cancellationToken = default)
     {
-        if (container < 1) throw new UsageException("--container N is required (the node to give this key)");
         string source = key is null ? "stdin" : "the key argument";
         key ??= ReadSecretFromStdin();
         key = key.Trim();
