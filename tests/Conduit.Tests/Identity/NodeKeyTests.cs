@@ -91,6 +91,10 @@ public class NodeKeyTests
         { "privateKeyBase64=" + TestKeys.PrivateKeyBase64, "not valid JSON" },
         { TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64)[..50], "not valid JSON" },
         { $"[\"{TestKeys.PrivateKeyBase64}\"]", "expected a JSON object" },
+        // The node's parser (Go) rejects these too, and would then replace the key.
+        { "\uFEFF" + TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64), "not valid JSON" },
+        { TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64) + "}", "not valid JSON" },
+        { "{\"privateKeyBase64\": null}", "privateKeyBase64 must be a string, found a JSON null" },
         { "{\"mnemonic\": \"a b c\"}", "no privateKeyBase64 field" },
         { "{\"privateKeyBase64\": 12}", "privateKeyBase64 must be a string" },
         { $"{{\"mnemonic\": 5, \"privateKeyBase64\": \"{TestKeys.PrivateKeyBase64}\"}}", "mnemonic must be a string" },
