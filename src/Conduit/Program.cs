@@ -19,5 +19,6 @@ app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
 app.Add<SelfUpdateCommands>();
 app.Add<ClusterCommands>();
+app.Add<IdentityCommands>();
 
 return CliApp.Run(app, args);
