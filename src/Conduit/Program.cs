@@ -18,5 +18,6 @@ app.Add("help", CliApp.Help);
 app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
 app.Add<TuneCommands>("tune");
+app.Add<NginxCommands>("nginx");
 
 return CliApp.Run(app, args);
