@@ -19,5 +19,6 @@ app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
 app.Add<TuneCommands>("tune");
 app.Add<NginxCommands>("nginx");
+app.Add<ServicesCommands>("services");
 
 return CliApp.Run(app, args);
