@@ -88,7 +88,7 @@ public sealed class NginxCommands
         Console.WriteLine($"stream module: {module ?? "available"}");
         ok &= module is null;
         var test = layer.Host.Test();
-        Console.WriteLine($"nginx -t:      {(test.Ok ? "ok" : "FAILED: " + test.LastLine())}");
+        Console.WriteLine($"nginx -t:      {(test.Ok ? "ok" : "FAILED: " + NginxHost.Error(test))}");
         ok &= test.Ok;
         if (settings.BridgeMode)
         {

@@ -58,6 +58,18 @@ public sealed class NginxHost
         return result;
     }
 
+    /// <summary>nginx's own complaint ("[emerg] ... in FILE:LINE") rather than its closing "test failed" line.</summary>
+    public static string Error(ProcessResult result)
+    {
+        foreach (var line in (result.Stderr + result.Stdout).Split('\n'))
+        {
+            var at = line.IndexOf("[emerg]", StringComparison.Ordinal);
+            if (at < 0) at = line.IndexOf("[alert]", StringComparison.Ordinal);
+            if (at >= 0) return line[at..].Trim();
+        }
+        return result.LastLine();
+    }
+
     public ProcessResult Quit() => ProcessRunner.Run(Bin, Args("-s", "quit"), CommandTimeout);
 
     /// <summary>`nginx -V`: version and build options (printed on stderr).</summary>

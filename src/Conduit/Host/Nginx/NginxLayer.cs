@@ -81,7 +81,7 @@ public sealed class NginxLayer
                 if (oldStream is null) File.Delete(Host.StreamFile);
                 else AtomicFile.WriteAllText(Host.StreamFile, oldStream, AtomicFile.Public);
             }
-            throw new CliException($"nginx rejected the new configuration; previous files restored and nginx keeps the old one: {test.LastLine()}");
+            throw new CliException($"nginx rejected the new configuration; previous files restored and nginx keeps the old one: {NginxHost.Error(test)}");
         }
         changes.Save();
         if (!confChanged && !streamChanged) done.Add("configuration already up to date");
@@ -92,14 +92,14 @@ public sealed class NginxLayer
             if (confChanged || streamChanged)
             {
                 var r = Host.Reload();
-                if (!r.Ok) throw new CliException($"nginx reload failed: {r.LastLine()}");
+                if (!r.Ok) throw new CliException($"nginx reload failed: {NginxHost.Error(r)}");
                 done.Add($"reloaded nginx (pid {pid})");
             }
         }
         else
         {
             var r = Host.Start();
-            if (!r.Ok) throw new CliException($"nginx did not start: {r.LastLine()}");
+            if (!r.Ok) throw new CliException($"nginx did not start: {NginxHost.Error(r)}");
             done.Add($"started nginx (pid {Host.RunningPid()})");
         }
         return done;
@@ -134,9 +134,9 @@ public sealed class NginxLayer
         else if (reload && Host.RunningPid() is not null)
         {
             var test = Host.Test();
-            if (!test.Ok) throw new CliException($"files restored, but nginx -t now fails (not reloaded): {test.LastLine()}");
+            if (!test.Ok) throw new CliException($"files restored, but nginx -t now fails (not reloaded): {NginxHost.Error(test)}");
             var r = Host.Reload();
-            if (!r.Ok) throw new CliException($"nginx reload failed: {r.LastLine()}");
+            if (!r.Ok) throw new CliException($"nginx reload failed: {NginxHost.Error(r)}");
             done.Add("reloaded nginx");
         }
         return done;
