@@ -22,5 +22,8 @@ app.Add<ClusterCommands>();
 app.Add<TuneCommands>("tune");
 app.Add<NginxCommands>("nginx");
 app.Add<ServicesCommands>("services");
+app.Add<HealthCommands>();
+app.Add<WatchdogCommands>();
+Conduit.Cluster.ClusterHooks.BridgeListeners.Add(new Conduit.Host.Nginx.NginxBackendsListener());
 
 return CliApp.Run(app, args);
