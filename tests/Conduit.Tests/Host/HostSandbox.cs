@@ -220,3 +220,53 @@ public static class Wait
         }
     }
 }
+
+/// <summary>
+/// A cluster instance of stand-in node containers for one test: its own CONTAINER_NAME (so it never meets
+/// another test's containers) and loopback ports; containers, volumes and network removed on dispose.
+/// </summary>
+public sealed class StandinCluster : IDisposable
+{
+    public const string Image = "conduit-standin:test";
+
+    public StandinCluster(TempRoot root, int containers, string extraSettings = "")
+    {
+        Root = root;
+        Name = $"h{Guid.NewGuid():N}"[..12];
+        MetricsBase = LoopbackPorts.Reserve(containers + 1)[0];
+        Directory.CreateDirectory(Home);
+        File.WriteAllText(Path.Combine(Home, "settings.conf"), $"""
+            CONTAINER_NAME={Name}
+            CONDUIT_IMAGE={Image}
+            CONTAINER_COUNT={containers}
+            METRICS_PORT_BASE={MetricsBase}
+            MAX_CLIENTS=10
+            BANDWIDTH=2
+            {extraSettings}
+
+            """);
+    }
+
+    public TempRoot Root { get; }
+    public string Name { get; }
+    public int MetricsBase { get; }
+    public string Home => Root.Combine("opt", "conduit");
+
+    public string Container(int i) => i == 1 ? Name : $"{Name}-{i}";
+
+    public RunResult Conduit(params string[] args) => ConduitProcess.RunIn(Root, args);
+
+    public static ProcessResult Docker(params string[] args) => ProcessRunner.Run("docker", args, TimeSpan.FromSeconds(60));
+
+    public string State(int i) => Docker("inspect", "-f", "{{.State.Status}}", Container(i)).Stdout.Trim();
+
+    public void Dispose()
+    {
+        var ids = Docker("ps", "-aq", "--filter", $"label=io.conduit.instance={Name}").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (ids.Length > 0) Docker(["rm", "-f", .. ids]);
+        var volumes = Docker("volume", "ls", "-q", "--filter", $"label=io.conduit.instance={Name}").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (volumes.Length > 0) Docker(["volume", "rm", "-f", .. volumes]);
+        var networks = Docker("network", "ls", "-q", "--filter", $"label=io.conduit.instance={Name}").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (networks.Length > 0) Docker(["network", "rm", .. networks]);
+    }
+}
