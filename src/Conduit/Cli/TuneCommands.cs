@@ -48,7 +48,7 @@ public sealed class TuneCommands
     static string Action(TuneRow row, string mood) => row.Status switch
     {
         TuneStatus.Ok => "ok",
-        TuneStatus.Change => mood == "done" ? $"set {row.Target}" : $"set {row.Target}",
+        TuneStatus.Change => mood == "done" ? $"set {row.Target}" : $"would set {row.Target}",
         TuneStatus.Kept => "kept (host is better)",
         TuneStatus.Missing => "skipped (kernel lacks it)",
         _ => "FAILED",
