@@ -270,3 +270,51 @@ public sealed class StandinCluster : IDisposable
         if (networks.Length > 0) Docker(["network", "rm", .. networks]);
     }
 }
+
+/// <summary>A UDP listener on loopback that answers every datagram with its name.</summary>
+public sealed class UdpEchoBackend : IDisposable
+{
+    readonly UdpClient _socket;
+    readonly CancellationTokenSource _stop = new();
+
+    public UdpEchoBackend(string name, int port)
+    {
+        _socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
+        _ = Loop(Encoding.ASCII.GetBytes(name));
+    }
+
+    async Task Loop(byte[] reply)
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var got = await _socket.ReceiveAsync(_stop.Token);
+                await _socket.SendAsync(reply, got.RemoteEndPoint, _stop.Token);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
+        catch (SocketException) { }
+    }
+
+    /// <summary>Sends one datagram to a loopback port and returns the answer, or null after the timeout.</summary>
+    public static string? Ask(int port, TimeSpan timeout)
+    {
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+        client.Send("hello"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, port));
+        try
+        {
+            IPEndPoint? from = null;
+            return Encoding.ASCII.GetString(client.Receive(ref from));
+        }
+        catch (SocketException) { return null; }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+    }
+}

@@ -78,6 +78,44 @@ public sealed class NginxTests
     }
 
     [Fact]
+    public void Udp_range_forwards_every_port_and_one_client_address_sticks_to_one_backend()
+    {
+        using var box = new NginxSandbox();
+        var backends = Enumerable.Range(1, 3).Select(i => new UdpEchoBackend($"udp-{i}", box.BridgeBase + i)).ToList();
+        try
+        {
+            var r = box.Conduit("nginx", "apply");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            var answers = new List<string>();
+            for (int port = box.UdpLow; port <= box.UdpHigh; port++)
+            {
+                string? answer = null;
+                int p = port;
+                Assert.True(Wait.Until(() => (answer = UdpEchoBackend.Ask(p, TimeSpan.FromSeconds(1))) is not null, Timeout), $"no answer on udp {port}");
+                answers.Add(answer!);
+            }
+            // hash $remote_addr consistent: every datagram from 127.0.0.1 lands on the same backend.
+            Assert.Single(answers.Distinct());
+            Assert.StartsWith("udp-", answers[0]);
+        }
+        finally
+        {
+            foreach (var b in backends) b.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Missing_stream_module_is_reported_with_the_package_to_install()
+    {
+        using var box = new NginxSandbox();
+        File.WriteAllText(box.ConfPath, box.OriginalConf.Replace("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n", ""));
+        var r = box.Conduit("nginx", "apply");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("conduit: nginx's stream module is not loaded: install libnginx-mod-stream (Debian/Ubuntu), which enables it in modules-enabled/\n", r.Stderr);
+        Assert.False(File.Exists(box.StreamFile));
+    }
+
+    [Fact]
     public void A_config_nginx_rejects_is_rolled_back_and_the_old_one_keeps_serving()
     {
         using var box = new NginxSandbox();
