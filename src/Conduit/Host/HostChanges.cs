@@ -46,7 +46,7 @@ public sealed class HostChanges
                 changes._values.Add(new ValueChange(
                     v.GetProperty("key").GetString()!, v.GetProperty("previous").GetString()!, v.GetProperty("applied").GetString()!));
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new Cli.CliException($"{changes._statePath}: unreadable change record ({e.GetType().Name}); fix or delete it");
         }

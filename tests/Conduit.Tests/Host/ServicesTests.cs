@@ -136,10 +136,12 @@ public sealed partial class ServicesTests
     }
 
     [Fact]
-    public void Remove_after_a_systemd_install_deletes_every_file()
+    public void Switching_to_systemd_drops_the_cron_file_and_remove_deletes_every_file()
     {
         using var root = new TempRoot();
+        Assert.Equal(0, ConduitProcess.RunIn(root, "services", "install", "--mode", "cron").ExitCode);
         Assert.Equal(0, ConduitProcess.RunIn(root, "services", "install", "--mode", "systemd").ExitCode);
+        Assert.False(File.Exists(root.Combine("etc", "cron.d", "conduit"))); // never both: jobs would run twice
         var r = ConduitProcess.RunIn(root, "services", "remove");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(6, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed")));

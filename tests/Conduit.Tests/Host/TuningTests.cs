@@ -150,6 +150,23 @@ public sealed class TuningTests
     }
 
     [Fact]
+    public void Tuning_a_subset_keeps_the_other_boot_time_lines()
+    {
+        using var root = new TempRoot();
+        var proc = MakeProc(root);
+        Assert.Equal(0, ConduitProcess.RunIn(root, "tune", "apply", "--proc-sys", proc).ExitCode);
+        var file = root.Combine("etc", "sysctl.d", "99-conduit-cluster.conf");
+        var full = File.ReadAllText(file);
+        File.WriteAllText(Path.Combine(proc, "net/core/somaxconn"), "100\n");
+        var r = ConduitProcess.RunIn(root, "tune", "apply", "--proc-sys", proc, "--only", "net.core.somaxconn");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("8192", Read(proc, "net/core/somaxconn"));
+        var after = File.ReadAllText(file);
+        foreach (var line in full.Split('\n').Where(l => l.Contains(" = ")))
+            Assert.Contains(line + "\n", after);
+    }
+
+    [Fact]
     public void Unknown_only_key_is_a_usage_error()
     {
         using var root = new TempRoot();

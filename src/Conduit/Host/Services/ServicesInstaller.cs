@@ -41,6 +41,10 @@ public sealed class ServicesInstaller(ConduitPaths paths)
             changes.WriteFile(path, content, AtomicFile.Public);
             done.Add($"{path}: written");
         }
+        // Switching between systemd and cron: the other mode's files would run every job twice.
+        var wanted = Wanted(mode).Select(w => w.Path).ToHashSet();
+        foreach (var stale in changes.Files.Where(f => !wanted.Contains(f.Path)).ToList())
+            done.Add(changes.RevertFile(stale));
         changes.Save();
         if (mode == ServiceMode.Systemd)
         {

@@ -114,6 +114,12 @@ public sealed class KernelTuning
             }
         }
 
+        // Tuning a subset (--only) keeps the boot-time lines of the other keys from an earlier full apply.
+        if (_wants.Count < SysctlWant.Seed.Count)
+        {
+            var kept = ExistingSysctlLines().Where(l => _wants.All(w => w.Key != l.Key)).ToList();
+            persisted.InsertRange(0, kept);
+        }
         var sysctlText = SysctlFileText(persisted, rows);
         var limitsText = LimitsFileText(out var limitNotes);
         fileNotes.AddRange(limitNotes);
@@ -182,6 +188,19 @@ public sealed class KernelTuning
                 lines.Add(dryRun ? $"{f.Path}: would be {(f.Previous is null ? "removed" : "restored")}" : changes.RevertFile(f));
         if (!dryRun) changes.Save();
         if (lines.Count == 0) lines.Add("nothing recorded: no tuning to revert");
+        return lines;
+    }
+
+    List<(string Key, string Value)> ExistingSysctlLines()
+    {
+        var lines = new List<(string, string)>();
+        if (!File.Exists(SysctlFile)) return lines;
+        foreach (var raw in File.ReadLines(SysctlFile))
+        {
+            var eq = raw.IndexOf('=');
+            if (raw.StartsWith('#') || eq < 0) continue;
+            lines.Add((raw[..eq].Trim(), raw[(eq + 1)..].Trim()));
+        }
         return lines;
     }
 
