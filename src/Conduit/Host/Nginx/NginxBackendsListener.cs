@@ -10,7 +10,7 @@ namespace Conduit.Host.Nginx;
 /// </summary>
 public sealed class NginxBackendsListener : IBridgeBackendsListener
 {
-    public Task BackendsChangedAsync(IReadOnlyList<BridgeBackend> backends, CancellationToken ct)
+    public Task BackendsChangedAsync(string instance, IReadOnlyList<BridgeBackend> backends, CancellationToken ct)
     {
         var paths = CliApp.Paths;
         var settings = ConduitSettings.Load(paths.SettingsFile);
