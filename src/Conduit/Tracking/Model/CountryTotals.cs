@@ -1,0 +1,15 @@
+namespace Conduit.Tracking.Model;
+
+/// <summary>Counters of one country (or of the unknown / reserved buckets). "In" = remote to local.</summary>
+public struct CountryTotals
+{
+    public ulong BytesIn, BytesOut, PacketsIn, PacketsOut;
+    /// <summary>Distinct remote addresses since start (an address folded away and seen again counts twice).</summary>
+    public ulong Ips;
+    /// <summary>Distinct remote addresses seen in the current interval.</summary>
+    public ulong ActiveIps;
+
+    public readonly ulong Bytes => BytesIn + BytesOut;
+    public readonly ulong Packets => PacketsIn + PacketsOut;
+    public readonly bool IsEmpty => Packets == 0 && Bytes == 0 && Ips == 0;
+}
