@@ -30,16 +30,18 @@ public sealed class TrackCommands
     /// <param name="metricsAddr">serve Prometheus /metrics and JSON /snapshot on HOST:PORT</param>
     /// <param name="service">background mode: no TUI, state in traffic_stats/ every --flush-seconds and on SIGTERM, endpoint on TRACK_STATUS_ADDR</param>
     /// <param name="flushSeconds">service mode: seconds between state flushes</param>
+    /// <param name="top">remote addresses listed in the JSON (`top_ips`, by bytes)</param>
     /// <param name="maxIps">remote addresses held individually; beyond it the least recently seen are folded into their country</param>
     [Command("track")]
     public void Track(string iface = "", string? read = null, string? filter = null, string? excludePort = null, string? local = null,
         string? geoip = null, bool json = false, bool once = false, double? duration = null, double interval = 1,
-        string? metricsAddr = null, bool service = false, int flushSeconds = 15, int maxIps = 200_000,
+        string? metricsAddr = null, bool service = false, int flushSeconds = 15, int top = 10, int maxIps = 200_000,
         CancellationToken cancellationToken = default)
     {
         if (interval is < 0.1 or > 3600) throw new UsageException($"--interval must be 0.1..3600 seconds, got {interval}");
         if (duration is <= 0 or > 31_536_000) throw new UsageException($"--duration must be above 0 seconds, got {duration}");
         if (maxIps is < 1000 or > 50_000_000) throw new UsageException($"--max-ips must be 1000..50000000, got {maxIps}");
+        if (top is < 0 or > 10_000) throw new UsageException($"--top must be 0..10000, got {top}");
         if (flushSeconds is < 1 or > 3600) throw new UsageException($"--flush-seconds must be 1..3600, got {flushSeconds}");
         if (service && (once || json)) throw new UsageException("--service cannot be combined with --once or --json");
         if (service && read is not null) throw new UsageException("--service captures live; it cannot replay --read");
@@ -102,7 +104,7 @@ public sealed class TrackCommands
         if (duration is { } d && read is null) stop.CancelAfter(TimeSpan.FromSeconds(d));
         else if (once && read is null) stop.CancelAfter(TimeSpan.FromSeconds(interval));
 
-        using var session = new TrackerSession(backend, accountant, TimeSpan.FromSeconds(interval));
+        using var session = new TrackerSession(backend, accountant, TimeSpan.FromSeconds(interval), top);
         StatusServer? server = null;
         try
         {

@@ -22,8 +22,11 @@ public sealed class TrackerSession : IDisposable
     long _nextSnapshot;
     TrafficSnapshot? _latest;
 
-    public TrackerSession(ICaptureBackend backend, TrafficAccountant accountant, TimeSpan interval)
+    readonly int _topIps;
+
+    public TrackerSession(ICaptureBackend backend, TrafficAccountant accountant, TimeSpan interval, int topIps = 10)
     {
+        _topIps = topIps;
         _backend = backend;
         _accountant = accountant;
         _intervalTicks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
@@ -69,7 +72,7 @@ public sealed class TrackerSession : IDisposable
 
     void Publish()
     {
-        var snapshot = _accountant.Snapshot(DateTime.UtcNow, _started, _backend.Name, _backend.Source, _backend.ReadKernelDropped());
+        var snapshot = _accountant.Snapshot(DateTime.UtcNow, _started, _backend.Name, _backend.Source, _backend.ReadKernelDropped(), _topIps);
         Volatile.Write(ref _latest, snapshot);
         _published.Release();
     }

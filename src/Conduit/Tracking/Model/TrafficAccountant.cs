@@ -140,7 +140,7 @@ public sealed class TrafficAccountant
     /// Builds a snapshot (allocates: once per interval) and starts a new interval: rates are over the time
     /// since the previous snapshot, active IPs over the interval that ends now.
     /// </summary>
-    public TrafficSnapshot Snapshot(DateTime now, DateTime started, string backend, string source, ulong kernelDropped)
+    public TrafficSnapshot Snapshot(DateTime now, DateTime started, string backend, string source, ulong kernelDropped, int topIps = 10)
     {
         double seconds = _lastSnapshot == default ? (now - started).TotalSeconds : (now - _lastSnapshot).TotalSeconds;
         if (seconds <= 0) seconds = 1e-9;
@@ -170,6 +170,42 @@ public sealed class TrafficAccountant
         _lastSnapshot = now;
         _epoch++;
         return new TrafficSnapshot(now, now - started, backend, source, counters, pps, inRate, outRate,
-            _table.Count, _table.Folded, rows, reserved!);
+            _table.Count, _table.Folded, rows, reserved!, TopIps(topIps));
+    }
+
+    /// <summary>The <paramref name="n"/> addresses with the most bytes (in + out), largest first.</summary>
+    List<RemoteIpRow> TopIps(int n)
+    {
+        var top = new TopVisitor(n);
+        _table.ForEach(ref top);
+        var rows = new List<RemoteIpRow>(top.Count);
+        var entries = top.Sorted();
+        foreach (var e in entries)
+            rows.Add(new RemoteIpRow(e.Address.ToString(), Countries.Code(e.Country), e.BytesIn, e.BytesOut, e.PacketsIn, e.PacketsOut,
+                DateTime.UnixEpoch.AddSeconds(e.FirstSeen), DateTime.UnixEpoch.AddSeconds(e.LastSeen)));
+        return rows;
+    }
+
+    /// <summary>Keeps the n largest entries in a small array (n is tiny: insertion beats a heap).</summary>
+    struct TopVisitor(int n) : IEntryVisitor
+    {
+        readonly RemoteIp[] _best = new RemoteIp[Math.Max(n, 0)];
+        public int Count { get; private set; }
+
+        public void Visit(ref RemoteIp entry)
+        {
+            if (_best.Length == 0) return;
+            ulong bytes = entry.BytesIn + entry.BytesOut;
+            if (Count == _best.Length && bytes <= _best[Count - 1].BytesIn + _best[Count - 1].BytesOut) return;
+            int i = Count < _best.Length ? Count++ : Count - 1;
+            while (i > 0 && _best[i - 1].BytesIn + _best[i - 1].BytesOut < bytes)
+            {
+                _best[i] = _best[i - 1];
+                i--;
+            }
+            _best[i] = entry;
+        }
+
+        public readonly ReadOnlySpan<RemoteIp> Sorted() => _best.AsSpan(0, Count);
     }
 }

@@ -3,6 +3,9 @@ namespace Conduit.Tracking.Model;
 /// <summary>One country's line in a snapshot, with rates over the last interval (bytes/s, packets/s).</summary>
 public sealed record CountryRow(int Id, string Code, string Name, CountryTotals Totals, double BytesInPerSecond, double BytesOutPerSecond);
 
+/// <summary>One remote address with its counters (the snapshot's top list).</summary>
+public sealed record RemoteIpRow(string Address, string Code, ulong BytesIn, ulong BytesOut, ulong PacketsIn, ulong PacketsOut, DateTime FirstSeen, DateTime LastSeen);
+
 /// <summary>Capture-wide counters (cumulative).</summary>
 public readonly record struct CaptureCounters(
     ulong Packets, ulong Bytes, ulong Malformed, ulong Dropped, ulong NotIp, ulong UnattributedPackets, ulong UnattributedBytes);
@@ -23,7 +26,8 @@ public sealed record TrafficSnapshot(
     int IpsHeld,
     long IpsFolded,
     IReadOnlyList<CountryRow> Countries,
-    CountryRow Reserved)
+    CountryRow Reserved,
+    IReadOnlyList<RemoteIpRow> TopIps)
 {
     /// <summary>Countries (not the reserved bucket) by bytes in + out, descending; the JSON order.</summary>
     public static int ByBytesDescending(CountryRow a, CountryRow b)

@@ -36,6 +36,21 @@ public static class SnapshotJson
         w.WriteEndArray();
         w.WritePropertyName("reserved");
         WriteRow(w, s.Reserved);
+        w.WriteStartArray("top_ips");
+        foreach (var ip in s.TopIps)
+        {
+            w.WriteStartObject();
+            w.WriteString("ip", ip.Address);
+            w.WriteString("code", ip.Code);
+            w.WriteNumber("bytes_in", ip.BytesIn);
+            w.WriteNumber("bytes_out", ip.BytesOut);
+            w.WriteNumber("packets_in", ip.PacketsIn);
+            w.WriteNumber("packets_out", ip.PacketsOut);
+            w.WriteString("first_seen", ip.FirstSeen);
+            w.WriteString("last_seen", ip.LastSeen);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 
