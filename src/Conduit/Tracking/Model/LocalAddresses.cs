@@ -11,17 +11,38 @@ namespace Conduit.Tracking.Model;
 public sealed class LocalAddresses
 {
     readonly IpKey[] _addresses;
+    // The first four addresses sit in fields and are compared without branches (a host has one to four);
+    // empty slots hold all-ones, an address no packet carries. More addresses fall back to a loop.
+    readonly ulong _h0, _l0, _h1, _l1, _h2, _l2, _h3, _l3;
+    readonly IpKey[] _more;
 
-    public LocalAddresses(IEnumerable<IpKey> addresses) => _addresses = addresses.Distinct().ToArray();
+    public LocalAddresses(IEnumerable<IpKey> addresses)
+    {
+        _addresses = addresses.Distinct().ToArray();
+        Span<IpKey> first = [new(ulong.MaxValue, ulong.MaxValue), new(ulong.MaxValue, ulong.MaxValue), new(ulong.MaxValue, ulong.MaxValue), new(ulong.MaxValue, ulong.MaxValue)];
+        for (int i = 0; i < _addresses.Length && i < 4; i++) first[i] = _addresses[i];
+        (_h0, _l0, _h1, _l1) = (first[0].Hi, first[0].Lo, first[1].Hi, first[1].Lo);
+        (_h2, _l2, _h3, _l3) = (first[2].Hi, first[2].Lo, first[3].Hi, first[3].Lo);
+        _more = _addresses.Length > 4 ? _addresses[4..] : [];
+    }
 
     public static readonly LocalAddresses None = new([]);
 
     public int Count => _addresses.Length;
     public IReadOnlyList<IpKey> All => _addresses;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public bool Contains(IpKey ip)
     {
-        foreach (var a in _addresses)
+        ulong h = ip.Hi, l = ip.Lo;
+        bool hit = (((h ^ _h0) | (l ^ _l0)) == 0) | (((h ^ _h1) | (l ^ _l1)) == 0)
+                 | (((h ^ _h2) | (l ^ _l2)) == 0) | (((h ^ _h3) | (l ^ _l3)) == 0);
+        return hit || (_more.Length > 0 && ContainsMore(ip));
+    }
+
+    bool ContainsMore(IpKey ip)
+    {
+        foreach (var a in _more)
             if (a == ip) return true;
         return false;
     }

@@ -1,12 +1,15 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Conduit.Tracking.Packets;
 
 namespace Conduit.Tracking.Model;
 
 /// <summary>Per-remote-address counters. Lives in <see cref="RemoteIpTable"/> segments.</summary>
+[StructLayout(LayoutKind.Sequential)]
 public struct RemoteIp
 {
     public IpKey Address;
+    // In/out pairs must stay adjacent and in this order: the accountant indexes them by direction.
     public ulong BytesIn, BytesOut, PacketsIn, PacketsOut;
     /// <summary>Unix seconds (packet time for captures, wall time for deltas).</summary>
     public uint FirstSeen, LastSeen;
@@ -46,7 +49,10 @@ public sealed class RemoteIpTable
     public long Folded { get; private set; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref RemoteIp EntryAt(int entry) => ref _segments[entry >> SegmentBits][entry & SegmentMask];
+    public ref RemoteIp EntryAt(int entry) =>
+        // entry < _count always, so the segment exists and the offset is inside it: skip both bounds checks.
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), entry >> SegmentBits)), entry & SegmentMask);
 
     /// <summary>The entry for <paramref name="address"/>; <paramref name="added"/> tells whether it is new
     /// (its counters are zero and the caller fills in Country and FirstSeen).</summary>
@@ -55,13 +61,13 @@ public sealed class RemoteIpTable
     {
         int mask = _indexMask;
         int slot = (int)address.Hash() & mask;
-        int[] index = _index;
+        ref int index = ref MemoryMarshal.GetArrayDataReference(_index); // slot is masked to the array length
         while (true)
         {
-            int e = index[slot];
+            int e = Unsafe.Add(ref index, slot);
             if (e == 0) break;
             ref var entry = ref EntryAt(e - 1);
-            if (entry.Address == address)
+            if (entry.Address.Lo == address.Lo && entry.Address.Hi == address.Hi)
             {
                 added = false;
                 return ref entry;
