@@ -14,26 +14,32 @@ public static class PcapGenerator
     public static void Write(string path, int packets, int distinctIps)
     {
         var rng = new Random(5);
+        // Only the snapped headers are kept (a few hundred MB for millions of remotes otherwise).
+        const int Snap = 96;
         var templates = new byte[distinctIps * 2][];
+        var wire = new int[distinctIps * 2];
         for (int i = 0; i < distinctIps; i++)
         {
             // Spread over the public IPv4 space, skipping reserved first octets.
             uint n = (uint)i * 2654435761u;
-            int first = 1 + (int)(n % 222);
+            int first = 1 + (int)((n >> 24) % 222);
             if (first is 10 or 100 or 127 or 169 or 172 or 192 or 198 or 203) first++;
-            string remote = $"{first}.{(n >> 8) & 255}.{(n >> 16) & 255}.{1 + (i % 254)}";
+            // i -> (first octet, 24 bits of i) keeps every remote distinct up to 16M of them.
+            string remote = $"{first}.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}";
             byte proto = i % 4 == 0 ? Frames.Udp : Frames.Tcp;
             int payload = rng.Next(10) < 4 ? 0 : rng.Next(64, 1400);
-            templates[2 * i] = Frames.Ethernet(Frames.Ipv4(remote, Local, proto, payload, 443, 50000));
-            templates[2 * i + 1] = Frames.Ethernet(Frames.Ipv4(Local, remote, proto, payload / 3, 50000, 443));
+            var inbound = Frames.Ethernet(Frames.Ipv4(remote, Local, proto, payload, 443, 50000));
+            var outbound = Frames.Ethernet(Frames.Ipv4(Local, remote, proto, payload / 3, 50000, 443));
+            (templates[2 * i], wire[2 * i]) = (inbound[..Math.Min(Snap, inbound.Length)], inbound.Length);
+            (templates[2 * i + 1], wire[2 * i + 1]) = (outbound[..Math.Min(Snap, outbound.Length)], outbound.Length);
         }
         using var w = new PcapWriter(path, 1, snapLength: 256);
         for (int p = 0; p < packets; p++)
         {
             // Every remote appears in the first pass; after that a skewed mix (busy peers talk more).
             int i = p < distinctIps ? p : (int)(Math.Pow(rng.NextDouble(), 3) * distinctIps);
-            var frame = templates[2 * i + (rng.Next(2))];
-            w.Write(frame.AsSpan(0, Math.Min(frame.Length, 96)), (uint)(1_700_000_000 + p / 100_000), frame.Length);
+            int t = 2 * i + rng.Next(2);
+            w.Write(templates[t], (uint)(1_700_000_000 + p / 100_000), wire[t]);
         }
     }
 }
