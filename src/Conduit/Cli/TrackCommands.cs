@@ -70,7 +70,8 @@ public sealed class TrackCommands
         {
             if (read is not null)
             {
-                backend = PcapBackend.OpenFile(read, filter is null && excludePort is null ? null : captureFilter);
+                bool filtered = filter is not null || excludePort is not null;
+                backend = (filtered ? null : PcapFileBackend.TryOpen(read)) ?? (ICaptureBackend)PcapBackend.OpenFile(read, filtered ? captureFilter : null);
             }
             else
             {

@@ -143,6 +143,40 @@ public class ReplayTests
     }
 
     [Fact]
+    public void A_filter_replays_through_libpcap_and_keeps_only_matching_packets()
+    {
+        using var root = new TempRoot();
+        var file = root.Combine("filter.pcap");
+        using (var w = new PcapWriter(file, 1))
+        {
+            for (int i = 0; i < 10; i++) w.Write(Frames.Ethernet(Frames.Ipv4("8.8.8.8", Local4, Frames.Udp, 100, 53, 5000)));
+            for (int i = 0; i < 7; i++) w.Write(Frames.Ethernet(Frames.Ipv4("8.8.8.8", Local4, Frames.Tcp, 100, 443, 5000)));
+            for (int i = 0; i < 3; i++) w.Write(Frames.Ethernet(Frames.Ipv4("8.8.8.8", Local4, Frames.Udp, 100, 53, 22)));
+        }
+        var all = ConduitProcess.RunIn(root, "track", "--read", file, "--json", "--once", "--local", Local4);
+        Assert.Contains("\"packets\":20,", all.Stdout);
+        var udp = ConduitProcess.RunIn(root, "track", "--read", file, "--json", "--once", "--local", Local4, "--filter", "udp", "--exclude-port", "22");
+        Assert.True(udp.ExitCode == 0, udp.ToString());
+        Assert.Contains("\"packets\":10,", udp.Stdout);
+        Assert.Contains("\"bytes_in\":1280,", udp.Stdout);
+    }
+
+    [Fact]
+    public void A_file_cut_inside_a_record_fails_with_one_line_and_exit_1()
+    {
+        using var root = new TempRoot();
+        var file = root.Combine("cut.pcap");
+        using (var w = new PcapWriter(file, 1))
+            for (int i = 0; i < 5; i++) w.Write(Frames.Ethernet(Frames.Ipv4("8.8.8.8", Local4, Frames.Udp, 100)));
+        using (var f = File.OpenWrite(file)) f.SetLength(f.Length - 10);
+        var run = ConduitProcess.RunIn(root, "track", "--read", file, "--json", "--once", "--local", Local4);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("cut.pcap", run.Stderr);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
     public void Bad_inputs_are_one_line_errors_with_exit_codes()
     {
         using var root = new TempRoot();
