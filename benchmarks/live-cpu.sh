@@ -33,7 +33,8 @@ run() { # name, capture command (in the local namespace)
   wait "$pid" || true
 }
 run new timeout -s INT $((secs + 4)) "$bin" track --interface "$lif" --json --once --duration $((secs + 3))
-run old timeout -s INT $((secs + 4)) bash -c "tcpdump -tt -l -ni $lif -q '(tcp or udp) and not port 22' 2>/dev/null | awk -v local=10.99.0.1 '
+# Only tcpdump gets the signal: awk must see EOF and print its totals (SIGINT to the group would kill it too).
+run old bash -c "timeout -s INT $((secs + 4)) tcpdump -tt -l -ni $lif -q '(tcp or udp) and not port 22' 2>/dev/null | awk -v local=10.99.0.1 '
   { src = \$3; dst = \$5; sub(/:\$/, \"\", dst); sub(/\\.[0-9]+\$/, \"\", src); sub(/\\.[0-9]+\$/, \"\", dst); n = \$NF + 0
     if (src == local) to[dst] += n; else from[src] += n; count++ }
   END { print count }'"
@@ -48,4 +49,5 @@ awk -v s1="$new_sent" -v e1="$new_elapsed" -v s2="$old_sent" -v e2="$old_elapsed
   printf "conduit track : %d sent at %.0f packets/s, %d counted, %s dropped, CPU %.2f s\n", s1, s1 / e1, n1, d1, nu + ns
   printf "tcpdump | awk : %d sent at %.0f packets/s, %d counted, CPU %.2f s\n", s2, s2 / e2, n2, ou + os
   printf "CPU ratio: conduit uses %.1f%% of the old pipeline'"'"'s CPU (target <= 20%%)\n", 100 * (nu + ns) / (ou + os)
+  if (n1 > 0 && n2 > 0) printf "per packet counted: conduit %.2f us, old %.2f us (%.1f%%; the sender slows down when the old pipeline competes for the CPU)\n", 1e6 * (nu + ns) / n1, 1e6 * (ou + os) / n2, 100 * ((nu + ns) / n1) / ((ou + os) / n2)
 }'
