@@ -296,6 +296,7 @@ public sealed unsafe class EbpfCapture : IDisposable
         RemoveStale(direction);
         var options = LibBpf.TcOptions.For(FilterHandle, FilterPriority, programFd);
         rc = LibBpf.TcAttach(&hook, &options);
+        if (rc == -EEXIST) throw ForeignInOurSlot("a filter libbpf cannot identify");
         if (rc < 0) throw AttachFailure("attaching the eBPF filter", rc);
         return options.ProgramId;
     }
@@ -308,12 +309,14 @@ public sealed unsafe class EbpfCapture : IDisposable
         if (LibBpf.TcQuery(&hook, &query) < 0) return; // nothing there
         var name = ProgramName(query.ProgramId);
         if (name is not (EbpfMaps.IngressProgram or EbpfMaps.EgressProgram))
-            throw new EbpfUnavailableException(
-                $"a tc filter that is not conduit's ({(name.Length == 0 ? "unknown program" : name)}) uses pref {FilterPriority} handle 0x{FilterHandle:x} on {_interface}; remove it or use the pcap backend");
+            throw ForeignInOurSlot(name.Length == 0 ? "unknown program" : name);
         var detach = LibBpf.TcOptions.For(FilterHandle, FilterPriority);
         var rc = LibBpf.TcDetach(&hook, &detach);
         if (rc < 0 && rc != -ENOENT) throw AttachFailure("removing a stale conduit filter", rc);
     }
+
+    EbpfUnavailableException ForeignInOurSlot(string what) => new(
+        $"a tc filter that is not conduit's ({what}) uses pref {FilterPriority} handle 0x{FilterHandle:x} on {_interface}; remove it or use the pcap backend");
 
     void DetachIfOurs(int direction, uint programId)
     {
