@@ -16,7 +16,7 @@ secs=${2:-10}
 id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 L=cdb-l-$id R=cdb-r-$id vl=bl$id vr=br$id
 work=$(mktemp -d)
-cleanup() { ip netns del "$L" 2>/dev/null || true; ip netns del "$R" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { ip netns del "$L" 2>/dev/null || true; ip netns del "$R" 2>/dev/null || true; rm -rf "$work" "/sys/fs/bpf/conduit-bench-$id"; }
 trap cleanup EXIT
 
 cc -O2 -Wall -o "$work/udpflood" benchmarks/ebpf/udpflood.c
@@ -84,6 +84,18 @@ printf '%-22s %12s %12s %12s %10s %10s\n' "conduit track-ebpf" "$esent" "$earriv
 printf '%-22s %12s %12s %12s %10s %10s\n' "tcpdump -l | awk" "$tsent" "$tarrived" "$tcounted" $((tsent / secs)) "$tcpu"
 echo "ebpf missed: $((earrived - ecounted)) of $earrived arrived (arrived includes a few ARP/ND frames); tcpdump dropped by kernel: ${tdropped:-?}"
 echo "kernel cost per packet (BPF run-time stats, $truns runs at $((ssent / secs)) pkts/s): ${kns} ns"
+# The same programs run by the kernel on one IPv4/UDP frame a million times (BPF_PROG_TEST_RUN): the per-packet
+# cost without the noise of live traffic (hot caches, one remote address).
+if command -v bpftool >/dev/null && [[ -f native/build/conduit_tc.bpf.o ]]; then
+  pin=/sys/fs/bpf/conduit-bench-$id
+  mkdir -p "$pin"
+  if bpftool prog loadall native/build/conduit_tc.bpf.o "$pin" type classifier 2>/dev/null; then
+    printf '\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x01\x08\x00\x45\x00\x00\x5c\x00\x00\x00\x00\x40\x11\x00\x00\xcb\x00\x71\x07\xc6\x33\x64\x01\x9c\x40\x01\xbb\x00\x48\x00\x00' >"$work/frame"
+    head -c 64 /dev/zero >>"$work/frame"
+    echo "kernel cost per packet (BPF_PROG_TEST_RUN, 1e6 runs): $(bpftool prog run pinned "$pin/conduit_ingress" data_in "$work/frame" repeat 1000000 | grep -o '[0-9]*ns')"
+  fi
+  rm -rf "$pin"
+fi
 awk -v a="$tcpu" -v b="$ecpu" -v ra="$tsent" -v rb="$esent" 'BEGIN {
   pa = a / (ra > 0 ? ra : 1) * 1e6; pb = b / (rb > 0 ? rb : 1) * 1e6
   printf "cpu ratio (tcpdump|awk / ebpf): %.1fx total, %.1fx per packet (%.3f vs %.3f us of CPU per packet)\n", a / (b > 0 ? b : 0.01), pa / (pb > 0 ? pb : 0.00001), pa, pb }'

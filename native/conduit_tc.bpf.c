@@ -54,6 +54,20 @@ static __always_inline void bump(__u32 stat)
 		*value += 1; /* per-CPU slot: no atomics needed */
 }
 
+/* Copies len bytes at off: straight from the linear packet data when it holds them (the usual case, a few
+ * loads), else through the helper, which also reads paged data. Always into the stack so the verifier sees one
+ * pointer type per instruction. */
+static __always_inline int load(struct __sk_buff *skb, __u32 off, void *to, const __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	if (off <= 0xffff && data + off + len <= data_end) {
+		__builtin_memcpy(to, data + off, len);
+		return 0;
+	}
+	return bpf_skb_load_bytes(skb, off, to, len);
+}
+
 static __always_inline int port_excluded(const struct conduit_config *config, __u16 port)
 {
 	return (config->port_bits[(port >> 6) & 1023] >> (port & 63)) & 1;
@@ -94,7 +108,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, int egress)
 	if (config->raw_ip) {
 		ethertype = bpf_ntohs(skb->protocol);
 	} else {
-		if (bpf_skb_load_bytes(skb, 12, &ethertype, 2) < 0)
+		if (load(skb, 12, &ethertype, 2) < 0)
 			goto malformed;
 		ethertype = bpf_ntohs(ethertype);
 		off = ETH_HEADER_LEN;
@@ -103,7 +117,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, int egress)
 		for (int i = 0; i < MAX_VLAN_TAGS; i++) {
 			if (ethertype != ETHERTYPE_VLAN && ethertype != ETHERTYPE_QINQ && ethertype != ETHERTYPE_QINQ_OLD)
 				break;
-			if (bpf_skb_load_bytes(skb, off + 2, &ethertype, 2) < 0)
+			if (load(skb, off + 2, &ethertype, 2) < 0)
 				goto malformed;
 			ethertype = bpf_ntohs(ethertype);
 			off += 4;
@@ -118,7 +132,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, int egress)
 
 	if (ethertype == ETHERTYPE_IPV4) {
 		__u8 h[20];
-		if (bpf_skb_load_bytes(skb, off, h, sizeof(h)) < 0)
+		if (load(skb, off, h, sizeof(h)) < 0)
 			goto malformed;
 		__u32 ihl = (h[0] & 0x0f) * 4;
 		ip_len = ((__u32)h[2] << 8) | h[3];
@@ -136,7 +150,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, int egress)
 		__builtin_memcpy(&remote.bytes[12], egress ? &h[16] : &h[12], 4);
 	} else if (ethertype == ETHERTYPE_IPV6) {
 		__u8 h[40];
-		if (bpf_skb_load_bytes(skb, off, h, sizeof(h)) < 0)
+		if (load(skb, off, h, sizeof(h)) < 0)
 			goto malformed;
 		if ((h[0] >> 4) != 6)
 			goto malformed;
@@ -152,7 +166,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, int egress)
 			    proto != IPV6_DEST_OPTS && proto != IPV6_AUTH)
 				break;
 			__u8 ext[4];
-			if (bpf_skb_load_bytes(skb, l4, ext, sizeof(ext)) < 0)
+			if (load(skb, l4, ext, sizeof(ext)) < 0)
 				goto malformed;
 			if (proto == IPV6_FRAGMENT) {
 				if (((((__u32)ext[2] << 8) | ext[3]) & 0xfff8) != 0)
@@ -177,7 +191,7 @@ static __always_inline int count_packet(struct __sk_buff *skb, int egress)
 	/* Ports exist only in the first fragment; later fragments are counted like the pcap filter does. */
 	if (first_fragment) {
 		__u16 ports[2];
-		if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)) < 0)
+		if (load(skb, l4, ports, sizeof(ports)) < 0)
 			goto malformed;
 		if (port_excluded(config, bpf_ntohs(ports[0])) || port_excluded(config, bpf_ntohs(ports[1]))) {
 			bump(CONDUIT_STAT_EXCLUDED);
