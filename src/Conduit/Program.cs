@@ -17,6 +17,8 @@ app.UseFilter<ErrorFilter>();
 app.Add("help", CliApp.Help);
 app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
+app.Add<SelfUpdateCommands>();
+app.Add<ClusterCommands>();
 app.Add<EbpfCommands>();
 
 return CliApp.Run(app, args);
