@@ -83,6 +83,7 @@ public sealed class EbpfCommands
                 w.WriteNumber("other_protocol", s.OtherProtocol);
                 w.WriteNumber("excluded", s.Excluded);
                 w.WriteNumber("evictions", s.Evictions);
+                w.WriteNumber("map_entries", s.Addresses);
                 w.WriteNumber("map_full", s.MapFull);
                 w.WriteNumber("kernel_run_count", s.KernelRunCount);
                 w.WriteNumber("kernel_run_time_ns", s.KernelRunTimeNs);

@@ -144,6 +144,32 @@ public sealed class EbpfCaptureTests
     }
 
     [Fact]
+    public void TheMapIsBoundedAndEvictionsAreCounted()
+    {
+        using var net = new TestNetwork([]);
+        using var run = new TrackEbpfRun(net.LocalNs, "--interface", net.LocalIf, "--interval", "0.05");
+        run.WaitUntilCounting();
+        // Egress: TC runs in the sender's own call, so every frame is counted before sendto returns.
+        const int addresses = 70_000;
+        var frame = V4(Tagging.None, "192.0.2.1", "198.18.0.0", Udp, 1000, 2000, 10);
+        var frames = Enumerable.Range(0, addresses).Select(i =>
+        {
+            var f = (byte[])frame.Clone();
+            f[14 + 18] = (byte)(i >> 8);
+            f[14 + 19] = (byte)i;
+            f[14 + 17] = (byte)(18 + (i >> 16));
+            return f;
+        });
+        TestNetwork.SendFrames(net.LocalNs, net.LocalIf, frames);
+        var (_, report) = run.Stop();
+        var live = report.GetProperty("map_entries").GetInt64();
+        Assert.InRange(live, 1, 65536);
+        Assert.True(report.GetProperty("evictions").GetInt64() >= addresses - 65536, report.ToString()[..600]);
+        Assert.Equal(addresses, report.GetProperty("evictions").GetInt64() + live + report.GetProperty("map_full").GetInt64());
+        Assert.InRange(report.GetProperty("packets").GetInt64(), live, addresses);
+    }
+
+    [Fact]
     public void KilledRunIsCleanedUpAndTheNextStartAttachesOnce()
     {
         using var net = new TestNetwork([Fence]);

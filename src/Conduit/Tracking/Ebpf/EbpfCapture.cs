@@ -33,8 +33,7 @@ public sealed unsafe class EbpfCapture : IDisposable
     readonly byte* _keys;
     readonly byte* _values;
     readonly ulong* _statValues;
-    TotalsTable _previous = new(), _current = new();
-    RemoteTrafficDelta[] _deltas = new RemoteTrafficDelta[256];
+    readonly DeltaTracker _tracker = new();
     ulong _evictions;
 
     public string Interface => _interface;
@@ -114,19 +113,17 @@ public sealed unsafe class EbpfCapture : IDisposable
     {
         ObjectDisposedException.ThrowIf(_object == 0, this);
         var newEntries = ReadStat(EbpfMaps.StatNewEntries); // before the walk: see Evictions below
-        var count = 0;
-        if (!_batchUnsupported && !WalkBatched(ref count)) _batchUnsupported = true;
+        _tracker.BeginWalk();
+        if (!_batchUnsupported && !WalkBatched()) _batchUnsupported = true;
         if (_batchUnsupported)
         {
-            _current.Clear();
-            count = 0;
-            WalkByKey(ref count);
+            _tracker.BeginWalk();
+            WalkByKey();
         }
-        (_previous, _current) = (_current, _previous);
-        _current.Clear();
+        var deltas = _tracker.EndWalk();
 
         // Every insert the kernel counted is either still in the map or was evicted by the LRU.
-        var live = (ulong)_previous.Count;
+        var live = (ulong)_tracker.Live;
         if (newEntries > live + _evictions) _evictions = newEntries - live;
         ulong runTime = 0, runCount = 0;
         if (_runStatsFd >= 0)
@@ -136,11 +133,11 @@ public sealed unsafe class EbpfCapture : IDisposable
         }
         Stats = new EbpfStats(
             ReadStat(EbpfMaps.StatMalformed), ReadStat(EbpfMaps.StatNonIp), ReadStat(EbpfMaps.StatOtherProtocol),
-            ReadStat(EbpfMaps.StatExcluded), _evictions, ReadStat(EbpfMaps.StatMapFull), _previous.Count, runTime, runCount);
-        return _deltas.AsSpan(0, count);
+            ReadStat(EbpfMaps.StatExcluded), _evictions, ReadStat(EbpfMaps.StatMapFull), _tracker.Live, runTime, runCount);
+        return deltas;
     }
 
-    bool WalkBatched(ref int count)
+    bool WalkBatched()
     {
         // The batch cursor is opaque to user space (a bucket index for hash maps); 16 bytes hold any key-sized one.
         var inBatch = stackalloc byte[16];
@@ -156,31 +153,29 @@ public sealed unsafe class EbpfCapture : IDisposable
                 if (first && rc is -EINVAL or -ENOTSUPP or -EOPNOTSUPP) return false; // kernel without batch ops
                 throw new CliException($"reading the eBPF map failed ({Errno(-rc)})");
             }
-            for (var i = 0; i < n; i++) Accumulate(_keys + i * 16, _values + i * _cpus * sizeof(RemoteCounters), ref count);
+            for (var i = 0; i < n; i++) Accumulate(_keys + i * 16, _values + i * _cpus * sizeof(RemoteCounters));
             if (done) return true;
             Buffer.MemoryCopy(outBatch, inBatch, 16, 16);
             first = false;
         }
     }
 
-    void WalkByKey(ref int count)
+    void WalkByKey()
     {
         var key = _keys;
         var next = _keys + 16;
         var rc = LibBpf.MapGetNextKey(_remotesFd, null, next);
         while (rc == 0)
         {
-            if (LibBpf.MapLookup(_remotesFd, next, _values) == 0) Accumulate(next, _values, ref count);
+            if (LibBpf.MapLookup(_remotesFd, next, _values) == 0) Accumulate(next, _values);
             Buffer.MemoryCopy(next, key, 16, 16);
             rc = LibBpf.MapGetNextKey(_remotesFd, key, next);
         }
         if (rc != -ENOENT) throw new CliException($"reading the eBPF map failed ({Errno(-rc)})");
     }
 
-    void Accumulate(byte* key, byte* perCpu, ref int count)
+    void Accumulate(byte* key, byte* perCpu)
     {
-        var address = *(RemoteAddress*)key;
-        if (_current.TryGet(address, out _)) return; // a key walk restarted after a concurrent eviction
         RemoteCounters total = default;
         var values = (RemoteCounters*)perCpu;
         for (var cpu = 0; cpu < _cpus; cpu++)
@@ -190,17 +185,7 @@ public sealed unsafe class EbpfCapture : IDisposable
             total.BytesOut += values[cpu].BytesOut;
             total.PacketsOut += values[cpu].PacketsOut;
         }
-        _current.Add(address, total);
-        _previous.TryGet(address, out var before);
-        // A total below the last one means the address was evicted and came back: all of it is new.
-        if (total.BytesIn < before.BytesIn || total.PacketsIn < before.PacketsIn
-            || total.BytesOut < before.BytesOut || total.PacketsOut < before.PacketsOut)
-            before = default;
-        if (total.PacketsIn == before.PacketsIn && total.PacketsOut == before.PacketsOut) return;
-        if (count == _deltas.Length) Array.Resize(ref _deltas, _deltas.Length * 2);
-        _deltas[count++] = new RemoteTrafficDelta(address,
-            total.BytesIn - before.BytesIn, total.PacketsIn - before.PacketsIn,
-            total.BytesOut - before.BytesOut, total.PacketsOut - before.PacketsOut);
+        _tracker.Observe(*(RemoteAddress*)key, total);
     }
 
     ulong ReadStat(int index)

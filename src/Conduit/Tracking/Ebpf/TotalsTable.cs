@@ -26,10 +26,15 @@ internal sealed class TotalsTable
 
     public int Count => _count;
 
+    /// <summary>Folds the high halves down before mixing: an IPv4 address sits in the top 32 bits of Tail, and
+    /// the table uses the low bits.</summary>
     static int Hash(in RemoteAddress a)
     {
-        var h = (a.Head ^ (a.Tail * 0x9E3779B97F4A7C15UL)) * 0xFF51AFD7ED558CCDUL;
-        return (int)(h >> 33);
+        var h = (a.Head * 0x9E3779B97F4A7C15UL) ^ a.Tail;
+        h ^= h >> 32;
+        h *= 0xFF51AFD7ED558CCDUL;
+        h ^= h >> 33;
+        return (int)h;
     }
 
     public bool TryGet(in RemoteAddress address, out RemoteCounters totals)
