@@ -62,4 +62,24 @@ public sealed class DeltaTrackerTests
         Assert.Equal(first.Select(d => d.BytesIn), second.Select(d => d.BytesIn));
         Assert.All(second, d => Assert.Equal(1UL, d.PacketsIn));
     }
+
+    [Fact]
+    public void SteadyStateWalksAllocateNothing()
+    {
+        var tracker = new DeltaTracker();
+        var addresses = Enumerable.Range(0, 10_000).Select(i => Ip($"198.18.{i / 256}.{i % 256}")).ToArray();
+        long deltas = 0;
+        void WalkAll(ulong round)
+        {
+            tracker.BeginWalk();
+            foreach (var a in addresses) tracker.Observe(a, Totals(round * 100, round, round * 10, round));
+            deltas += tracker.EndWalk().Length;
+        }
+        for (ulong round = 1; round <= 3; round++) WalkAll(round); // tables grow to the working set
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (ulong round = 4; round <= 10; round++) WalkAll(round);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(10 * addresses.Length, deltas);
+        Assert.Equal(0, allocated);
+    }
 }
