@@ -12,6 +12,10 @@ bin=$(realpath "${1:-out/linux-x64/conduit}")
 secs=${2:-10}
 [[ -x $bin ]] || { echo "ebpf-vs-pcap: no binary at $bin (run scripts/publish.sh)" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "ebpf-vs-pcap: needs root (namespaces, eBPF, capture)" >&2; exit 2; }
+for tool in /usr/bin/time tcpdump cc; do
+  command -v "$tool" >/dev/null || { echo "ebpf-vs-pcap: $tool is missing (apt-get install time tcpdump gcc)" >&2; exit 2; }
+done
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 L=cdb-l-$id R=cdb-r-$id vl=bl$id vr=br$id
@@ -82,7 +86,7 @@ tcpu=$(cpu "$work/tcpdump.time")
 printf '%-22s %12s %12s %12s %10s %10s\n' counter "sent" "arrived" "counted" "pkts/s" "cpu s"
 printf '%-22s %12s %12s %12s %10s %10s\n' "conduit track-ebpf" "$esent" "$earrived" "$ecounted" $((esent / secs)) "$ecpu"
 printf '%-22s %12s %12s %12s %10s %10s\n' "tcpdump -l | awk" "$tsent" "$tarrived" "$tcounted" $((tsent / secs)) "$tcpu"
-echo "ebpf missed: $((earrived - ecounted)) of $earrived arrived (arrived includes a few ARP/ND frames); tcpdump dropped by kernel: ${tdropped:-?}"
+echo "ebpf missed: $((esent - ecounted)) of $esent sent (arrived also counts ARP/ND frames); tcpdump dropped by kernel: ${tdropped:-?}, counted $tcounted of $tsent sent"
 echo "kernel cost per packet (BPF run-time stats, $truns runs at $((ssent / secs)) pkts/s): ${kns} ns"
 # The same programs run by the kernel on one IPv4/UDP frame a million times (BPF_PROG_TEST_RUN): the per-packet
 # cost without the noise of live traffic (hot caches, one remote address).
