@@ -17,10 +17,18 @@ public sealed class EbpfCommands
     /// <param name="kernelStats">have the kernel time the programs and report ns per packet</param>
     /// <param name="json">print the totals as JSON</param>
     /// <param name="top">print only the N busiest addresses (0: all)</param>
+    /// <param name="removeStale">only remove the filters a killed conduit left on the interface, then exit</param>
     [Command("track-ebpf")]
     public void TrackEbpf(string? @interface = null, double duration = 0, double interval = 1, string? excludePort = null,
-        bool kernelStats = false, bool json = false, int top = 0, CancellationToken cancellationToken = default)
+        bool kernelStats = false, bool json = false, int top = 0, bool removeStale = false, CancellationToken cancellationToken = default)
     {
+        if (removeStale)
+        {
+            var iface = @interface is { Length: > 0 } ? @interface : DefaultInterface();
+            var removed = EbpfCapture.RemoveStaleFilters(iface);
+            Console.WriteLine(removed == 0 ? $"no stale conduit filters on {iface}" : $"removed {removed} stale conduit filter(s) from {iface}");
+            return;
+        }
         if (double.IsNaN(duration) || duration < 0 || duration > 31_536_000) throw new UsageException($"--duration must be 0..31536000 seconds, got {duration}");
         if (double.IsNaN(interval) || interval is < 0.05 or > 3600) throw new UsageException($"--interval must be 0.05..3600 seconds, got {interval}");
         if (top < 0) throw new UsageException($"--top must be 0 or more, got {top}");

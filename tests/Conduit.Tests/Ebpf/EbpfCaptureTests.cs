@@ -181,6 +181,24 @@ public sealed class EbpfCaptureTests
         Assert.Equal(1, OurFilters(net.TcFilters("ingress"), "conduit_ingress")); // left behind by the killed run
         Assert.Equal(1, OurFilters(net.TcFilters("egress"), "conduit_egress"));
 
+        using (var third = new TrackEbpfRun(net.LocalNs, "--interface", net.LocalIf))
+        {
+            // While a live run holds the interface, --remove-stale refuses and changes nothing.
+            third.WaitUntilCounting();
+            var refused = RunVia("ip", ["netns", "exec", net.LocalNs, ConduitProcess.Binary, "track-ebpf", "--remove-stale", "--interface", net.LocalIf]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("another conduit is already counting", refused.Stderr);
+            third.Kill9();
+        }
+        var removed = RunVia("ip", ["netns", "exec", net.LocalNs, ConduitProcess.Binary, "track-ebpf", "--remove-stale", "--interface", net.LocalIf]);
+        Assert.Equal((0, $"removed 2 stale conduit filter(s) from {net.LocalIf}\n"), (removed.ExitCode, removed.Stdout));
+        Assert.Equal(0, OurFilters(net.TcFilters("ingress") + net.TcFilters("egress"), "conduit_"));
+        using (var again = new TrackEbpfRun(net.LocalNs, "--interface", net.LocalIf))
+        {
+            again.WaitUntilCounting();
+            again.Kill9();
+        }
+
         using var second = new TrackEbpfRun(net.LocalNs, "--interface", net.LocalIf);
         second.WaitUntilCounting();
         var ingress = net.TcFilters("ingress");

@@ -287,21 +287,42 @@ public sealed unsafe class EbpfCapture : IDisposable
     }
 
     /// <summary>Our handle/priority slot is taken: by a killed run of ours (remove it), or by someone else (refuse).</summary>
-    void RemoveStale(int direction)
+    void RemoveStale(int direction) => RemoveStale(_interface, _ifIndex, direction);
+
+    /// <summary>Removes our filter in one direction if one is there; true when it did.</summary>
+    static bool RemoveStale(string interfaceName, int ifIndex, int direction)
     {
-        var hook = LibBpf.TcHook.For(_ifIndex, direction);
+        var hook = LibBpf.TcHook.For(ifIndex, direction);
         var query = LibBpf.TcOptions.For(FilterHandle, FilterPriority);
-        if (LibBpf.TcQuery(&hook, &query) < 0) return; // nothing there
+        if (LibBpf.TcQuery(&hook, &query) < 0) return false; // nothing there
         var name = ProgramName(query.ProgramId);
         if (name is not (EbpfMaps.IngressProgram or EbpfMaps.EgressProgram))
-            throw ForeignInOurSlot(name.Length == 0 ? "unknown program" : name);
+            throw ForeignInOurSlot(interfaceName, name.Length == 0 ? "unknown program" : name);
         var detach = LibBpf.TcOptions.For(FilterHandle, FilterPriority);
         var rc = LibBpf.TcDetach(&hook, &detach);
-        if (rc < 0 && rc != -ENOENT) throw AttachFailure("removing a stale conduit filter", rc);
+        if (rc < 0 && rc != -ENOENT) throw AttachFailure(interfaceName, "removing a stale conduit filter", rc);
+        return rc == 0;
     }
 
-    EbpfUnavailableException ForeignInOurSlot(string what) => new(
-        $"a tc filter that is not conduit's ({what}) uses pref {FilterPriority} handle 0x{FilterHandle:x} on {_interface}; remove it or use the pcap backend");
+    /// <summary>Removes the filters a killed conduit left on <paramref name="interfaceName"/> (they keep counting
+    /// into a map nobody reads until removed); refuses while a live conduit counts there. Returns how many.</summary>
+    public static int RemoveStaleFilters(string interfaceName)
+    {
+        if (!LibBpf.TryLoad(out var reason)) throw new EbpfUnavailableException(reason);
+        if (!HasPrivileges()) throw new EbpfUnavailableException("removing tc filters needs root or cap_net_admin,cap_bpf");
+        var ifIndex = InterfaceIndex(interfaceName);
+        using var _ = LockInterface(interfaceName);
+        LibBpfLog.Install();
+        var removed = 0;
+        if (RemoveStale(interfaceName, ifIndex, LibBpf.TcIngress)) removed++;
+        if (RemoveStale(interfaceName, ifIndex, LibBpf.TcEgress)) removed++;
+        return removed;
+    }
+
+    EbpfUnavailableException ForeignInOurSlot(string what) => ForeignInOurSlot(_interface, what);
+
+    static EbpfUnavailableException ForeignInOurSlot(string interfaceName, string what) => new(
+        $"a tc filter that is not conduit's ({what}) uses pref {FilterPriority} handle 0x{FilterHandle:x} on {interfaceName}; remove it or use the pcap backend");
 
     void DetachIfOurs(int direction, uint programId)
     {
@@ -333,9 +354,11 @@ public sealed unsafe class EbpfCapture : IDisposable
         }
     }
 
-    Exception AttachFailure(string what, int rc) => -rc is EPERM or EACCES
-        ? new EbpfUnavailableException($"{what} on {_interface} was refused ({Errno(-rc)}): run as root or give the binary cap_net_admin")
-        : new CliException($"{what} on {_interface} failed ({Errno(-rc)})");
+    Exception AttachFailure(string what, int rc) => AttachFailure(_interface, what, rc);
+
+    static Exception AttachFailure(string interfaceName, string what, int rc) => -rc is EPERM or EACCES
+        ? new EbpfUnavailableException($"{what} on {interfaceName} was refused ({Errno(-rc)}): run as root or give the binary cap_net_admin")
+        : new CliException($"{what} on {interfaceName} failed ({Errno(-rc)})");
 
     // ---- host facts --------------------------------------------------------------------------------------------
 
