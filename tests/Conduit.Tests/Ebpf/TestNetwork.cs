@@ -51,6 +51,15 @@ public sealed class TestNetwork : IDisposable
         Sh.TryRun("ip", "netns", "del", RemoteNs);
     }
 
+    /// <summary>Packets the pair failed to hand over (a full receive backlog, for one): veth counts them as the
+    /// sender's tx_dropped. (rx_dropped also counts frames nobody wanted, e.g. unknown VLANs: not a loss.)</summary>
+    public long Dropped()
+    {
+        long Read(string ns, string dev, string counter) =>
+            long.Parse(Sh.Run("ip", "netns", "exec", ns, "cat", $"/sys/class/net/{dev}/statistics/{counter}").Trim());
+        return Read(LocalNs, LocalIf, "tx_dropped") + Read(RemoteNs, RemoteIf, "tx_dropped");
+    }
+
     /// <summary>`tc filter show` on the capture interface (one direction).</summary>
     public string TcFilters(string direction) => Sh.Run("ip", "netns", "exec", LocalNs, "tc", "filter", "show", "dev", LocalIf, direction);
 
