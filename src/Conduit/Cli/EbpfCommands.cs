@@ -32,7 +32,7 @@ public sealed class EbpfCommands
         if (double.IsNaN(duration) || duration < 0 || duration > 31_536_000) throw new UsageException($"--duration must be 0..31536000 seconds, got {duration}");
         if (double.IsNaN(interval) || interval is < 0.05 or > 3600) throw new UsageException($"--interval must be 0.05..3600 seconds, got {interval}");
         if (top < 0) throw new UsageException($"--top must be 0 or more, got {top}");
-        var ports = ParsePorts(excludePort);
+        var ports = EbpfCapture.ExcludedPorts(excludePort);
         var name = @interface is { Length: > 0 } ? @interface : DefaultInterface();
 
         using var capture = EbpfCapture.Start(name, ports, kernelStats);
@@ -120,19 +120,6 @@ public sealed class EbpfCommands
         Console.WriteLine($"{"REMOTE IP",-40} {"BYTES IN",14} {"PKTS IN",10} {"BYTES OUT",14} {"PKTS OUT",10}");
         foreach (var (address, t) in rows)
             Console.WriteLine($"{address,-40} {t[0],14} {t[1],10} {t[2],14} {t[3],10}");
-    }
-
-    static ushort[] ParsePorts(string? text)
-    {
-        var ports = new List<ushort> { 22 };
-        if (string.IsNullOrWhiteSpace(text)) return [.. ports];
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!ushort.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
-                throw new UsageException($"--exclude-port: '{part}' is not a port (1..65535)");
-            if (!ports.Contains(port)) ports.Add(port);
-        }
-        return [.. ports];
     }
 
     /// <summary>TRACK_INTERFACE from settings, else the interface of the IPv4 default route, else IPv6's.</summary>
