@@ -43,7 +43,16 @@ wait_for() { # file, text: until the file contains text (15 s at most)
 }
 send() { ip netns exec "$R" "$work/udpflood" 192.0.2.200 9 "$secs" 64 "${sources[@]}" | awk '{print $2}'; }
 json_num() { grep -o "\"$2\": [0-9.]*" "$1" | head -1 | awk '{print $2}'; }
-cpu() { awk '{printf "%.2f", $1 + $2}' "$1"; }
+cpu() { tail -1 "$1" | awk '{printf "%.2f", $1 + $2}'; } # time's last line: "user system"
+# Stops a measured command after the sender is done: SIGTERM to the process /usr/bin/time started (`ip netns
+# exec` execs the tool, so that is the tool itself), or to the named process under it.
+stop_measured() { # time-pid [process-name]
+  local pid
+  pid=$(ps -o pid= --ppid "$1" | head -1 | tr -d ' ')
+  [[ -n ${2:-} ]] && pid=$(ps -o pid=,comm= --ppid "$pid" | awk -v n="$2" '$2 == n {print $1}' | head -1)
+  [[ -n $pid ]] && kill -TERM "$pid" # not INT: background jobs of a script start with SIGINT ignored
+  wait "$1" || true
+}
 
 # 1. eBPF: `conduit track-ebpf` counting in the kernel, reading the map once a second.
 run_ebpf() { # label extra-args...
@@ -51,11 +60,11 @@ run_ebpf() { # label extra-args...
   local before after sent
   before=$(rx_packets)
   /usr/bin/time -f "%U %S" -o "$work/$label.time" ip netns exec "$L" "$bin" track-ebpf --interface "$vl" --json \
-    --duration $((secs + 3)) "$@" >"$work/$label.json" 2>"$work/$label.err" &
+    "$@" >"$work/$label.json" 2>"$work/$label.err" &
   local pid=$!
   wait_for "$work/$label.err" "counting on"
   sent=$(send)
-  wait "$pid"
+  stop_measured "$pid"
   after=$(rx_packets)
   echo "$sent $((after - before))" >"$work/$label.counts"
 }
@@ -65,13 +74,31 @@ run_ebpf ebpf-stats --kernel-stats
 # 2. The old tracker: tcpdump -l | awk summing bytes per source address.
 before=$(rx_packets)
 /usr/bin/time -f "%U %S" -o "$work/tcpdump.time" ip netns exec "$L" bash -c \
-  "timeout -s INT $((secs + 3)) tcpdump -tt -l -nn -q -i '$vl' '(tcp or udp) and not port 22' 2>'$work/tcpdump.err' \
+  "tcpdump -tt -l -nn -q -i '$vl' '(tcp or udp) and not port 22' 2>'$work/tcpdump.err' \
    | awk '{ src = \$3; sub(/\\.[0-9]+\$/, \"\", src); bytes[src] += \$NF; n++ } END { print n + 0 }' >'$work/tcpdump.out'" &
 pid=$!
 wait_for "$work/tcpdump.err" "listening on"
 tsent=$(send)
-wait "$pid" || true # timeout exits 124 after the INT it sends
+stop_measured "$pid" tcpdump
 tarrived=$(( $(rx_packets) - before ))
+
+# 3. `conduit track` itself with each backend (GeoIP, tables, snapshots: the whole tracker), when this binary has it.
+has_track=0
+"$bin" track --help 2>/dev/null | grep -q -- '--backend' && has_track=1
+run_track() { # backend
+  local b=$1 before sent
+  before=$(rx_packets)
+  mkdir -p "$work/home-$b"
+  /usr/bin/time -f "%U %S" -o "$work/track-$b.time" ip netns exec "$L" env CONDUIT_HOME="$work/home-$b" CONDUIT_SYSROOT="$work/home-$b" \
+    "$bin" track --backend "$b" --interface "$vl" --json --interval 1 --top 0 \
+    >"$work/track-$b.json" 2>"$work/track-$b.err" &
+  local pid=$!
+  wait_for "$work/track-$b.json" '"packets"'
+  sent=$(send)
+  stop_measured "$pid"
+  echo "$sent $(( $(rx_packets) - before ))" >"$work/track-$b.counts"
+}
+if ((has_track)); then run_track ebpf; run_track pcap; fi
 
 read -r esent earrived <"$work/ebpf.counts"
 ecounted=$(json_num "$work/ebpf.json" packets)
@@ -86,6 +113,15 @@ tcpu=$(cpu "$work/tcpdump.time")
 printf '%-22s %12s %12s %12s %10s %10s\n' counter "sent" "arrived" "counted" "pkts/s" "cpu s"
 printf '%-22s %12s %12s %12s %10s %10s\n' "conduit track-ebpf" "$esent" "$earrived" "$ecounted" $((esent / secs)) "$ecpu"
 printf '%-22s %12s %12s %12s %10s %10s\n' "tcpdump -l | awk" "$tsent" "$tarrived" "$tcounted" $((tsent / secs)) "$tcpu"
+if ((has_track)); then
+  for b in ebpf pcap; do
+    read -r bsent barrived <"$work/track-$b.counts"
+    bcounted=$(tail -1 "$work/track-$b.json" | grep -o '"packets":[0-9]*' | head -1 | cut -d: -f2)
+    printf '%-22s %12s %12s %12s %10s %10s\n' "conduit track ($b)" "$bsent" "$barrived" "$bcounted" $((bsent / secs)) "$(cpu "$work/track-$b.time")"
+  done
+  awk -v e="$(cpu "$work/track-ebpf.time")" -v p="$(cpu "$work/track-pcap.time")" 'BEGIN {
+    printf "cpu ratio conduit track (pcap / ebpf): %.1fx\n", p / (e > 0 ? e : 0.01) }'
+fi
 echo "ebpf missed: $((esent - ecounted)) of $esent sent (arrived also counts ARP/ND frames); tcpdump dropped by kernel: ${tdropped:-?}, counted $tcounted of $tsent sent"
 echo "kernel cost per packet (BPF run-time stats, $truns runs at $((ssent / secs)) pkts/s): ${kns} ns"
 # The same programs run by the kernel on one IPv4/UDP frame a million times (BPF_PROG_TEST_RUN): the per-packet
