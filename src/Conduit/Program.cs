@@ -19,6 +19,13 @@ app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
 app.Add<SelfUpdateCommands>();
 app.Add<ClusterCommands>();
+app.Add<IdentityCommands>();
+app.Add<TuneCommands>("tune");
+app.Add<NginxCommands>("nginx");
+app.Add<ServicesCommands>("services");
+app.Add<HealthCommands>();
+app.Add<WatchdogCommands>();
 app.Add<EbpfCommands>();
+Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());
 
 return CliApp.Run(app, args);
