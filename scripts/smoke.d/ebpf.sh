@@ -13,3 +13,11 @@ check ebpf-counts-in-netns bash -c '
   tr -d " \n" <$out | grep -q "\"backend\":\"ebpf\"" &&
   tr -d " \n" <$out | grep -q "\"ip\":\"127.0.0.1\",\"bytes_in\":102,\"packets_in\":3,\"bytes_out\":102,\"packets_out\":3"
 ' "$bin"
+# `conduit track` picks eBPF by itself on a capable host and says so; --backend pcap still works.
+check track-auto-uses-ebpf bash -c '
+  ns=cds-trk-$$; ip netns add $ns || exit 1; trap "ip netns del $ns" EXIT
+  ip -n $ns link set lo up
+  out=$(ip netns exec $ns "$0" track --interface lo --json --once --duration 1 2>&1) || { echo "$out"; exit 1; }
+  grep -q "backend ebpf on lo" <<<"$out" && grep -q "\"backend\":\"ebpf\"" <<<"$out"
+' "$bin"
+check track-backend-bad-exit-2 bash -c "'$bin' track --backend nope --once --duration 1; test \$? -eq 2"
