@@ -32,7 +32,7 @@ run() { # name, capture command (in the local namespace)
   ip netns exec "$R" $tool send-udp "$sources" 10.99.0.1 5000 "$rate" "$secs" >"$work/$name.sent"
   wait "$pid" || true
 }
-run new timeout -s INT $((secs + 4)) "$bin" track --interface "$lif" --json --once --duration $((secs + 3))
+run new timeout -s INT $((secs + 4)) "$bin" track --backend pcap --interface "$lif" --json --once --duration $((secs + 3))
 # Only tcpdump gets the signal: awk must see EOF and print its totals (SIGINT to the group would kill it too).
 run old bash -c "timeout -s INT $((secs + 4)) tcpdump -tt -l -ni $lif -q '(tcp or udp) and not port 22' 2>/dev/null | awk -v local=10.99.0.1 '
   { src = \$3; dst = \$5; sub(/:\$/, \"\", dst); sub(/\\.[0-9]+\$/, \"\", src); sub(/\\.[0-9]+\$/, \"\", dst); n = \$NF + 0

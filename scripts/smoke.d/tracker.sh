@@ -3,7 +3,7 @@ check geoip-lookup bash -c "'$bin' geoip lookup 8.8.8.8 10.0.0.1 | tr -s ' ' | g
 check geoip-info-json bash -c "'$bin' geoip info --json 2>/dev/null | grep -q '\"sha256\": \"4e7f53dd9c6ebe0e7244d5dd4cc03639bc9dbe0a5a83eca90db50eeaeea72024\"'"
 check version-licenses bash -c "'$bin' version --licenses | grep -q 'CC BY 4.0'"
 check track-bad-interface-exit-2 bash -c "'$bin' track --interface no-such-if0 --json --once --duration 1 2>&1 | grep -q 'no-such-if0'; '$bin' track --interface no-such-if0 --once >/dev/null 2>&1; test \$? -eq 2"
-check track-live-lo-json bash -c "'$bin' track --interface lo --json --once --duration 1 | grep -q '\"backend\":\"pcap\"'"
+check track-live-lo-json bash -c "'$bin' track --backend pcap --interface lo --json --once --duration 1 | grep -q '\"backend\":\"pcap\"'"
 # A one-packet pcap written with printf: 8.8.8.8 -> 203.0.113.10, UDP, IPv4 total length 28.
 check track-read-pcap bash -c "
   f=\$(mktemp); trap 'rm -f \$f' EXIT

@@ -28,6 +28,7 @@ app.Add<WatchdogCommands>();
 app.Add<TrackCommands>();
 app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();
+app.Add<EbpfCommands>();
 
 // Scaling in bridge mode regenerates the nginx balancer.
 Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());

@@ -5,6 +5,7 @@ using System.Text;
 using Conduit.Settings;
 using Conduit.Tracking;
 using Conduit.Tracking.Capture;
+using Conduit.Tracking.Ebpf;
 using Conduit.Tracking.Geo;
 using Conduit.Tracking.Model;
 using Conduit.Tracking.Packets;
@@ -18,6 +19,7 @@ public sealed class TrackCommands
 {
     /// <summary>Show live traffic per country from captured packets (TUI on a terminal, --json for machines, --service for the background tracker).</summary>
     /// <param name="iface">-i|--interface, capture on this interface (default: TRACK_INTERFACE, else the default route's)</param>
+    /// <param name="backendName">--backend, live capture backend: auto (eBPF where this host allows it, else pcap), ebpf or pcap (default: TRACK_BACKEND)</param>
     /// <param name="read">-r, replay this pcap/pcapng file as fast as possible instead of capturing</param>
     /// <param name="filter">BPF capture filter (default "(tcp or udp) and not port 22"; replaces it)</param>
     /// <param name="excludePort">ports to leave out, comma-separated (added to the filter)</param>
@@ -33,7 +35,7 @@ public sealed class TrackCommands
     /// <param name="top">remote addresses listed in the JSON (`top_ips`, by bytes)</param>
     /// <param name="maxIps">remote addresses held individually; beyond it the least recently seen are folded into their country</param>
     [Command("track")]
-    public void Track(string iface = "", string? read = null, string? filter = null, string? excludePort = null, string? local = null,
+    public void Track(string iface = "", string? backendName = null, string? read = null, string? filter = null, string? excludePort = null, string? local = null,
         string? geoip = null, bool json = false, bool once = false, double? duration = null, double interval = 1,
         string? metricsAddr = null, bool service = false, int flushSeconds = 15, int top = 10, int maxIps = 200_000,
         CancellationToken cancellationToken = default)
@@ -48,6 +50,10 @@ public sealed class TrackCommands
         if (read is not null && iface.Length > 0) throw new UsageException("--read and --interface exclude each other");
 
         var settings = ConduitSettings.Load(CliApp.Paths.SettingsFile);
+        var backendChoice = (backendName ?? settings.TrackBackend).Trim().ToLowerInvariant();
+        if (backendChoice is not ("auto" or "ebpf" or "pcap"))
+            throw new UsageException($"--backend must be auto, ebpf or pcap, got '{backendChoice}'");
+        if (read is not null && backendChoice == "ebpf") throw new UsageException("--backend ebpf counts live traffic; --read replays with pcap");
         string captureFilter = BuildFilter(filter, excludePort);
         List<IpKey> localList;
         try { localList = LocalAddresses.Parse(local, "--local"); }
@@ -78,7 +84,7 @@ public sealed class TrackCommands
                 string name = iface.Length > 0 ? iface
                     : settings.IsSet("TRACK_INTERFACE") ? settings["TRACK_INTERFACE"]
                     : DefaultRoute.Interface() ?? throw new CliException("no default route: choose the interface with --interface");
-                backend = PcapBackend.OpenLive(name, captureFilter);
+                backend = OpenLive(backendChoice, name, filter, excludePort, captureFilter);
                 localList.AddRange(LocalAddresses.OfInterface(name));
             }
         }
@@ -124,6 +130,28 @@ public sealed class TrackCommands
             geo.Dispose();
         }
         if (session.Failure is { } failure) throw new CliException(failure.Message);
+    }
+
+    /// <summary>The live backend: eBPF when chosen or when "auto" finds it usable, else pcap; says which and why.</summary>
+    static ICaptureBackend OpenLive(string choice, string name, string? filter, string? excludePort, string captureFilter)
+    {
+        if (choice == "pcap") return PcapBackend.OpenLive(name, captureFilter);
+        string why;
+        if (filter is not null) why = "a custom --filter needs libpcap";
+        else
+        {
+            try
+            {
+                var capture = EbpfCapture.Start(name, EbpfCapture.ExcludedPorts(excludePort));
+                Console.Error.WriteLine($"conduit: backend ebpf on {name} (counting in the kernel)");
+                return new EbpfBackend(capture);
+            }
+            catch (EbpfUnavailableException e) when (choice == "auto") { why = e.Message; }
+        }
+        if (choice == "ebpf") throw new UsageException($"--backend ebpf: {why}");
+        var pcap = PcapBackend.OpenLive(name, captureFilter); // when this fails too, its own error says it all
+        Console.Error.WriteLine($"conduit: backend pcap on {name} (eBPF not used: {why})");
+        return pcap;
     }
 
     static string BuildFilter(string? filter, string? excludePort)

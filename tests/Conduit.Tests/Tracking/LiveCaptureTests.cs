@@ -53,15 +53,17 @@ public class LiveCaptureTests
         Assert.Equal(0UL, snapshot.GetProperty("malformed").GetUInt64());
     }
 
-    [Fact]
-    public void Udp_and_tcp_from_several_addresses_match_the_kernel_counters_exactly()
+    [Theory]
+    [InlineData("pcap")]
+    [InlineData("ebpf")]
+    public void Udp_and_tcp_from_several_addresses_match_the_kernel_counters_exactly(string backend)
     {
         Assert.Equal(Remotes.Length, Remotes.Select(Geo.CodeOf).Distinct().Count());
         using var net = new NetnsPair(Remotes);
         using var home = new TempRoot();
         using var tcp = Traffic.StartTcpSink(net.LocalNs, 5001);
         using var udp = Traffic.UdpSink(net.LocalNs, 5002);
-        using var track = new TrackProcess(net.LocalNs, home.Path, "track", "--interface", net.LocalInterface, "--json", "--interval", "0.2", "--top", "50");
+        using var track = new TrackProcess(net.LocalNs, home.Path, "track", "--backend", backend, "--interface", net.LocalInterface, "--json", "--interval", "0.2", "--top", "50");
         track.WaitForLine(_ => true, TimeSpan.FromSeconds(30)); // capturing
 
         for (int i = 0; i < Remotes.Length; i++)
@@ -77,13 +79,15 @@ public class LiveCaptureTests
             Assert.True(kernel[Remotes[i]].BytesIn >= (ulong)((100 + 37 * i) * (28 + 64 + 200 * i) + 10_000 * (i + 1)));
     }
 
-    [Fact]
-    public void Ten_seconds_at_the_senders_top_rate_drop_nothing()
+    [Theory]
+    [InlineData("pcap")]
+    [InlineData("ebpf")]
+    public void Ten_seconds_at_the_senders_top_rate_drop_nothing(string backend)
     {
         using var net = new NetnsPair(Remotes[..2]);
         using var home = new TempRoot();
         using var udp = Traffic.UdpSink(net.LocalNs, 5003);
-        using var track = new TrackProcess(net.LocalNs, home.Path, "track", "--interface", net.LocalInterface, "--json", "--interval", "0.5", "--top", "10");
+        using var track = new TrackProcess(net.LocalNs, home.Path, "track", "--backend", backend, "--interface", net.LocalInterface, "--json", "--interval", "0.5", "--top", "10");
         track.WaitForLine(_ => true, TimeSpan.FromSeconds(30));
 
         long sent = 0;

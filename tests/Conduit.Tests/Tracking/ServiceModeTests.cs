@@ -62,7 +62,7 @@ public class ServiceModeTests
             WaitForState(state, s => Packets(s) == 500, first);
             var body = HttpGet(net.LocalNs, "/snapshot");
             Assert.StartsWith("HTTP/1.0 200", body);
-            Assert.Contains("\"backend\":\"pcap\"", body);
+            Assert.Contains("\"backend\":\"ebpf\"", body); // TRACK_BACKEND=auto picks eBPF on a capable host
             var metrics = HttpGet(net.LocalNs, "/metrics");
             Assert.Contains($"conduit_tracker_bytes_total{{country=\"{Geo.CodeOf(Remotes[0])}\",direction=\"in\"}} {300 * 128}", metrics);
             first.Signal(9);
