@@ -1,0 +1,32 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Conduit.Ui;
+
+/// <summary>Renders a view to plain text at a fixed size (snapshot tests, and output to a pipe).</summary>
+internal static class Screen
+{
+    public static IAnsiConsole TextConsole(TextWriter writer, int width, int height, bool color = false)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = color ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = color ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = width;
+        console.Profile.Height = height;
+        return console;
+    }
+
+    public static string ToText(IRenderable view, int width, int height)
+    {
+        using var writer = new StringWriter { NewLine = "\n" };
+        TextConsole(writer, width, height).Write(view);
+        // Trailing blanks are padding, not content: trimmed so expected files stay readable.
+        var lines = writer.ToString().Split('\n');
+        for (var i = 0; i < lines.Length; i++) lines[i] = lines[i].TrimEnd();
+        return string.Join('\n', lines).TrimEnd('\n') + "\n";
+    }
+}
