@@ -42,14 +42,14 @@ internal sealed class HostResources(string procRoot = "/proc", string sysRoot = 
         var (busy, total, cores) = ReadCpu();
         var (memTotal, memAvailable) = ReadMemory();
         iface ??= DefaultInterface();
-        long rx = 0, tx = 0;
-        if (iface is not null)
-        {
-            rx = ReadLong(Path.Combine(sysRoot, "class", "net", iface, "statistics", "rx_bytes"));
-            tx = ReadLong(Path.Combine(sysRoot, "class", "net", iface, "statistics", "tx_bytes"));
-        }
+        var (rx, tx) = InterfaceCounters(iface);
         return new HostSample(at, busy, total, cores, memTotal, memAvailable, iface, rx, tx);
     }
+
+    /// <summary>Received and sent byte counters of one interface (0 when it does not exist).</summary>
+    public (long Rx, long Tx) InterfaceCounters(string? iface) => iface is null ? (0, 0) :
+        (ReadLong(Path.Combine(sysRoot, "class", "net", iface, "statistics", "rx_bytes")),
+         ReadLong(Path.Combine(sysRoot, "class", "net", iface, "statistics", "tx_bytes")));
 
     /// <summary>The interface of the IPv4 default route (/proc/net/route), if any.</summary>
     public string? DefaultInterface()

@@ -6,7 +6,7 @@ using Spectre.Console.Rendering;
 namespace Conduit.Ui;
 
 /// <summary>
-/// The cluster screens, each a pure function of a <see cref="ClusterSnapshot"/>: no I/O here, so each can be
+/// The cluster screens, each a pure function of a <see cref="ClusterStatsSnapshot"/>: no I/O here, so each can be
 /// rendered to text from a fixed snapshot in tests. Figures that are not exact counts are marked as such.
 /// </summary>
 internal static class Views
@@ -14,7 +14,7 @@ internal static class Views
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>`conduit status`: one screen with totals, resources, modes and the per-container table.</summary>
-    public static IRenderable Status(ClusterSnapshot s) => new Rows(
+    public static IRenderable Status(ClusterStatsSnapshot s) => new Rows(
         new Markup($"[bold]Conduit cluster[/]  {Time(s.At)}"),
         Facts(
             ("Status", StatusText(s)),
@@ -29,7 +29,7 @@ internal static class Views
         ContainerTable(s, withResources: true));
 
     /// <summary>`conduit dashboard`: the live screen users know, with the two TOP 5 country charts.</summary>
-    public static IRenderable Dashboard(ClusterSnapshot s, Func<string, string> countryName, TimeSpan interval)
+    public static IRenderable Dashboard(ClusterStatsSnapshot s, Func<string, string> countryName, TimeSpan interval)
     {
         var clients = s.ClientsByCountry(countryName);
         var clientTitle = s.RegionsPartial ? "ACTIVE CLIENTS (top 3 per node)" : "ACTIVE CLIENTS by country";
@@ -76,7 +76,7 @@ internal static class Views
     }
 
     /// <summary>`conduit stats`: per-container table, tracker totals and TOP lists, with the refresh countdown.</summary>
-    public static IRenderable Stats(ClusterSnapshot s, TimeSpan? nextRefresh)
+    public static IRenderable Stats(ClusterStatsSnapshot s, TimeSpan? nextRefresh)
     {
         var rows = new List<IRenderable>
         {
@@ -103,7 +103,7 @@ internal static class Views
     }
 
     /// <summary>`conduit peers`: traffic from and to peers by country, top 10 each.</summary>
-    public static IRenderable Peers(ClusterSnapshot s, Func<string, string> countryName)
+    public static IRenderable Peers(ClusterStatsSnapshot s, Func<string, string> countryName)
     {
         if (!s.Tracker.Running)
             return new Rows(new Markup($"[bold]LIVE PEERS[/]  {Time(s.At)}"), new Text($"{s.Tracker.Detail}: start it with `conduit track --service` to see traffic by country"));
@@ -119,7 +119,7 @@ internal static class Views
     }
 
     /// <summary>`conduit stats --live`: one aggregated line per update, like a node's own [STATS] line.</summary>
-    public static string LiveLine(ClusterSnapshot s)
+    public static string LiveLine(ClusterStatsSnapshot s)
     {
         var t = s.Totals;
         var up = s.LongestUptime is { } u ? Format.Duration(u) : "-";
@@ -166,7 +166,7 @@ internal static class Views
         return table;
     }
 
-    static IRenderable ContainerTable(ClusterSnapshot s, bool withResources)
+    static IRenderable ContainerTable(ClusterStatsSnapshot s, bool withResources)
     {
         var table = new Table().Border(TableBorder.Simple);
         Column(table, "#", right: true);
@@ -227,7 +227,7 @@ internal static class Views
 
     static string Approx(NodeReading r) => r.BytesRounded ? "~" : "";
 
-    static string StatusText(ClusterSnapshot s)
+    static string StatusText(ClusterStatsSnapshot s)
     {
         if (s.Totals.Containers == 0) return "Not installed";
         if (s.Totals.Running == 0) return "Stopped";
@@ -235,11 +235,11 @@ internal static class Views
         return (s.Totals.Running == s.Totals.Containers ? "Running" : "Degraded") + up;
     }
 
-    static string ClientsText(ClusterSnapshot s) =>
+    static string ClientsText(ClusterStatsSnapshot s) =>
         $"{Format.Number(s.Totals.Connected)} connected, {Format.Number(s.Totals.Connecting)} connecting, {Format.Number(s.Totals.Announcing)} announcing"
         + (s.Totals.Complete ? "" : " (some nodes have not reported yet)");
 
-    static string TrafficText(ClusterSnapshot s)
+    static string TrafficText(ClusterStatsSnapshot s)
     {
         var approx = false;
         foreach (var c in s.Containers) approx |= c.Running && c.Reading.BytesRounded;
@@ -247,7 +247,7 @@ internal static class Views
         return $"up {a}{Format.Bytes(s.Totals.BytesUp)}, down {a}{Format.Bytes(s.Totals.BytesDown)} in total; this session up {a}{Format.Bytes(s.Totals.SessionBytesUp)}, down {a}{Format.Bytes(s.Totals.SessionBytesDown)}";
     }
 
-    static string AppText(ClusterSnapshot s)
+    static string AppText(ClusterStatsSnapshot s)
     {
         var cores = s.Host?.Cores ?? 1;
         var anyCpu = false;
@@ -257,14 +257,14 @@ internal static class Views
         return string.Create(Inv, $"CPU {cpu / cores:0.0}% of host ({cpu / 100:0.00} vCPU), RAM {Format.Bytes(s.Totals.MemoryBytes)}");
     }
 
-    static string SystemText(ClusterSnapshot s)
+    static string SystemText(ClusterStatsSnapshot s)
     {
         if (s.Host is not { } h) return "not available";
         var net = h.Interface is null ? "no default route" : $"{h.Interface} down {Format.Rate(h.RxBytesPerSecond)}, up {Format.Rate(h.TxBytesPerSecond)}";
         return $"CPU {Format.Percent(h.CpuPercent)} of {h.Cores} cores, RAM {Format.Bytes(h.MemUsedBytes)} of {Format.Bytes(h.MemTotalBytes)} ({Format.Percent(h.MemPercent)}), net {net}";
     }
 
-    static string NetworkingText(ClusterSnapshot s) =>
+    static string NetworkingText(ClusterStatsSnapshot s) =>
         s.Settings.NetworkMode == "bridge"
             ? $"bridge (nodes behind Docker NAT); load balancer: {s.LoadBalancer}"
             : "host (each node on the host's address; metrics on 127.0.0.1)";

@@ -21,7 +21,7 @@ internal static class SnapshotFixtures
 
     static readonly SettingsSummary Settings = new(3, 250, 5, "host", "ghcr.io/psiphon-inc/conduit/cli:latest", "0.22", "384m");
 
-    public static ClusterSnapshot Busy()
+    public static ClusterStatsSnapshot Busy()
     {
         var n1 = new NodeReading
         {
@@ -63,12 +63,12 @@ internal static class SnapshotFixtures
             new("BR", "Brazil", 1_000_000, 10_000_000, 0, 0, 1),
         ]);
         var host = new HostUsage(23.4, 2, 1_300_000_000, 4_100_000_000, "eth0", 1_500_000, 4_250_000, 0, 0);
-        return new ClusterSnapshot(At, Settings, containers, ClusterTotals.Of(containers), host,
+        return new ClusterStatsSnapshot(At, Settings, containers, ClusterTotals.Of(containers), host,
             new DataCapState(100L << 30, 12_345_678_901, "eth0"), tracker, "not used in host mode");
     }
 
     /// <summary>Nodes stopped, a 1.x node read from its log line, no tracker, data cap exceeded.</summary>
-    public static ClusterSnapshot Quiet()
+    public static ClusterStatsSnapshot Quiet()
     {
         StatsLine.TryParse("2026-02-20 14:40:00 [STATS] Announcing: 0 | Connecting: 1 | Connected: 6 | Up: 12.1 KB | Down: 66.4 KB | Uptime: 1h2m3s | Regions: common[IR(conn:4|traffic:10.0 KB), RU(conn:1|traffic:1.0 KB), CN(conn:1|traffic:5 B), (+2 more...)]", out var line);
         ContainerStats[] containers =
@@ -78,7 +78,7 @@ internal static class SnapshotFixtures
             new(3, "conduit-3", "created", false, null, 0, NodeReading.Empty, 0, 0, Problem: "key file corrupt"),
         ];
         var settings = Settings with { NetworkMode = "bridge", BandwidthMbps = -1 };
-        return new ClusterSnapshot(At, settings, containers, ClusterTotals.Of(containers), null,
+        return new ClusterStatsSnapshot(At, settings, containers, ClusterTotals.Of(containers), null,
             new DataCapState(10L << 30, 11L << 30, null), TrackerState.NotRunning(), "nginx running, config valid, 3 upstreams");
     }
 }

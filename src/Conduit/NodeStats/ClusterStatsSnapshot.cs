@@ -78,7 +78,7 @@ internal sealed record SettingsSummary(int ContainerCount, int MaxClients, doubl
 /// Everything a view shows, captured at one moment. Views are pure functions of this record; the collector
 /// (<see cref="SnapshotCollector"/>) is the only thing that reads Docker, the nodes, /proc and the tracker.
 /// </summary>
-internal sealed record ClusterSnapshot(
+internal sealed record ClusterStatsSnapshot(
     DateTimeOffset At,
     SettingsSummary Settings,
     IReadOnlyList<ContainerStats> Containers,
