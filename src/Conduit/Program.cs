@@ -17,5 +17,6 @@ app.UseFilter<ErrorFilter>();
 app.Add("help", CliApp.Help);
 app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
+app.Add<SelfUpdateCommands>();
 
 return CliApp.Run(app, args);

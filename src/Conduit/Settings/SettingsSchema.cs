@@ -69,6 +69,7 @@ public static partial class SettingsSchema
         new("TELEGRAM_SERVER_LABEL", "", "label in front of every message", Text(64)),
         new("SYSTEM_TUNED", "false", "kernel tuning applied", Bool),
         new("VERSION", "", "version of the tool that wrote the file", Text(32)),
+        new("RELEASE_URL", "", "where `conduit self-update` downloads the binary (URL.sha256 beside it)", Text(2048)),
     ];
 
     /// <summary>Per-container key spellings: v2 writes CONTAINER_CPUS_N, v1 wrote CPUS_N.</summary>

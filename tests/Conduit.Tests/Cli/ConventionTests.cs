@@ -1,0 +1,53 @@
+using Conduit.Tests.Support;
+
+namespace Conduit.Tests.Cli;
+
+public class ConventionTests
+{
+    [Fact]
+    public void UnknownCommandExitsTwo()
+    {
+        var r = ConduitProcess.Run(["frobnicate"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("conduit: unknown command 'frobnicate'; run `conduit help` for the list\n", r.Stderr);
+    }
+
+    [Fact]
+    public void UnknownOptionExitsTwo()
+    {
+        var r = ConduitProcess.Run(["resources", "--frob"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--frob", r.Stderr);
+        Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void HelpListsEveryCommandGroup()
+    {
+        var r = ConduitProcess.Run(["help"]);
+        Assert.Equal(0, r.ExitCode);
+        foreach (var name in Conduit.Cli.CliApp.CommandNames)
+            Assert.Contains(name, r.Stdout);
+    }
+
+    [Fact]
+    public void ResourcesForTheSeedMachineGiveTheSeedPlan()
+    {
+        var r = ConduitProcess.Run(["resources", "--json", "--cpus", "2", "--memory", "4G", "--bandwidth", "3"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var compact = r.Stdout.Replace(" ", "").Replace("\n", "");
+        Assert.Contains("\"containers\":8,\"clients_per_container\":250,\"cpu_per_container\":0.22,\"memory_per_container\":\"384m\"", compact);
+        Assert.Contains("\"network_demand_mbps\":6000", compact);
+    }
+
+    [Theory]
+    [InlineData("--memory", "lots")]
+    [InlineData("--cpus", "0")]
+    [InlineData("--cpus", "two")]
+    public void ResourcesRejectsBadPlanningInput(string flag, string value)
+    {
+        var r = ConduitProcess.Run(["resources", flag, value]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("conduit: ", r.Stderr);
+    }
+}

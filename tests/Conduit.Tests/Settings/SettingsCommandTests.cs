@@ -1,0 +1,62 @@
+using Conduit.Tests.Support;
+
+namespace Conduit.Tests.Settings;
+
+/// <summary>The settings commands as a user runs them: real process, temp root.</summary>
+public class SettingsCommandTests
+{
+    [Fact]
+    public void ShowJsonGivesTypedDefaultsOnAFreshRoot()
+    {
+        using var root = new TempRoot();
+        var r = ConduitProcess.RunIn(root, "settings", "show", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("\"CONTAINER_COUNT\": 8", r.Stdout);
+        Assert.Contains("\"CONTAINER_MEM_LIMIT\": \"384m\"", r.Stdout);
+        Assert.Contains("\"NETWORK_MODE\": \"host\"", r.Stdout);
+        Assert.Contains("\"TELEGRAM_ENABLED\": false", r.Stdout);
+        Assert.False(File.Exists(root.Combine("opt", "conduit", "settings.conf")));
+    }
+
+    [Fact]
+    public void SetWritesUnderTheHomeAndMasksTheBotToken()
+    {
+        using var root = new TempRoot();
+        var set = ConduitProcess.RunIn(root, "settings", "set", "TELEGRAM_BOT_TOKEN", "123456:AAsecretTOKEN");
+        Assert.True(set.ExitCode == 0, set.ToString());
+        Assert.DoesNotContain("AAsecretTOKEN", set.Stdout + set.Stderr);
+        var show = ConduitProcess.RunIn(root, "settings", "show");
+        Assert.Contains("123456:***", show.Stdout);
+        Assert.DoesNotContain("AAsecretTOKEN", show.Stdout + show.Stderr);
+        Assert.Contains("TELEGRAM_BOT_TOKEN=123456:AAsecretTOKEN", File.ReadAllText(root.Combine("opt", "conduit", "settings.conf")));
+    }
+
+    [Fact]
+    public void BadValueExitsTwoWithOneLine()
+    {
+        using var root = new TempRoot();
+        var r = ConduitProcess.RunIn(root, "settings", "set", "MAX_CLIENTS", "5000");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("conduit: MAX_CLIENTS=5000: must be a whole number from 1 to 1000\n", r.Stderr);
+        Assert.False(File.Exists(root.Combine("opt", "conduit", "settings.conf")));
+    }
+
+    [Fact]
+    public void BrokenFileMakesShowExitTwoNamingFileAndLine()
+    {
+        using var root = new TempRoot();
+        var path = root.Write("opt/conduit/settings.conf", "MAX_CLIENTS=200\nCONTAINER_COUNT=$(reboot)\n");
+        var r = ConduitProcess.RunIn(root, "settings", "show");
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith($"conduit: {path}:2: CONTAINER_COUNT: shell expansion", r.Stderr);
+    }
+
+    [Fact]
+    public void HomeOptionWinsOverTheEnvironment()
+    {
+        using var root = new TempRoot();
+        var other = root.Combine("elsewhere");
+        var r = ConduitProcess.RunIn(root, "settings", "path", "--home", other);
+        Assert.Equal(Path.Combine(other, "settings.conf") + "\n", r.Stdout);
+    }
+}
