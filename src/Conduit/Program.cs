@@ -19,5 +19,6 @@ app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
 app.Add<ViewCommands>();
 app.Add<SelfUpdateCommands>();
+app.Add<ClusterCommands>();
 
 return CliApp.Run(app, args);

@@ -5,7 +5,6 @@ using Conduit.NodeStats;
 using Conduit.Settings;
 using Conduit.Ui;
 using ConsoleAppFramework;
-using Spectre.Console;
 
 namespace Conduit.Cli;
 
@@ -15,42 +14,48 @@ public sealed class ViewCommands
     /// <summary>Live status dashboard: clients, traffic, resources, data cap, top countries. Any key exits.</summary>
     /// <param name="interval">seconds between refreshes</param>
     [Command("dashboard")]
-    public Task Dashboard(int interval = 5, CancellationToken ct = default) =>
-        WithCollector(async (collector, _) =>
-            await LiveScreen.RunAsync(collector.CollectAsync, (s, _) => Views.Dashboard(s, CountryNames(s), TimeSpan.FromSeconds(interval)),
-                TimeSpan.FromSeconds(CheckInterval(interval)), countdown: false, ct), ct);
+    public Task Dashboard(int interval = 5, CancellationToken ct = default)
+    {
+        var every = Interval(interval);
+        return WithCollector((collector, _) => LiveScreen.RunAsync(collector.CollectAsync,
+            (s, _) => Views.Dashboard(s, CountryNames(s), every), every, countdown: false, ct), ct);
+    }
 
     /// <summary>Advanced stats: per-container CPU/RAM/clients/traffic, tracker totals, top countries. --live prints one line per update.</summary>
     /// <param name="live">stream one aggregated [CLUSTER] line per update instead of the screen</param>
     /// <param name="interval">seconds between refreshes</param>
+    /// <param name="count">with --live: stop after this many lines (0: until Ctrl+C)</param>
     [Command("stats")]
-    public Task Stats(bool live = false, int interval = 15, CancellationToken ct = default) =>
-        WithCollector(async (collector, _) =>
+    public Task Stats(bool live = false, int interval = 15, int count = 0, CancellationToken ct = default)
+    {
+        var every = Interval(interval);
+        if (count < 0) throw new UsageException($"--count must be 0 or more, got {count}");
+        if (!live)
+            return WithCollector((collector, _) => LiveScreen.RunAsync(collector.CollectAsync, Views.Stats, every, countdown: true, ct), ct);
+        return WithCollector(async (collector, _) =>
         {
-            var every = TimeSpan.FromSeconds(CheckInterval(interval));
-            if (!live)
-            {
-                await LiveScreen.RunAsync(collector.CollectAsync, (s, left) => Views.Stats(s, left), every, countdown: true, ct);
-                return;
-            }
             try
             {
-                while (true)
+                for (var n = 1; ; n++)
                 {
                     Console.WriteLine(Views.LiveLine(await collector.CollectAsync(ct)));
+                    if (n == count) break;
                     await Task.Delay(every, ct);
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         }, ct);
+    }
 
     /// <summary>Live peers by country: traffic from and to peers (tracker) with the nodes' client counts.</summary>
     /// <param name="interval">seconds between refreshes</param>
     [Command("peers")]
-    public Task Peers(int interval = 5, CancellationToken ct = default) =>
-        WithCollector(async (collector, _) =>
-            await LiveScreen.RunAsync(collector.CollectAsync, (s, _) => Views.Peers(s, CountryNames(s)),
-                TimeSpan.FromSeconds(CheckInterval(interval)), countdown: false, ct), ct);
+    public Task Peers(int interval = 5, CancellationToken ct = default)
+    {
+        var every = Interval(interval);
+        return WithCollector((collector, _) => LiveScreen.RunAsync(collector.CollectAsync,
+            (s, _) => Views.Peers(s, CountryNames(s)), every, countdown: false, ct), ct);
+    }
 
     /// <summary>Show node logs: one container (N) or all; [STATS] lines are hidden unless --stats.</summary>
     /// <param name="container">-container, container number N, or "all" (default)</param>
@@ -105,7 +110,7 @@ public sealed class ViewCommands
         {
             var snapshot = await collector.CollectAsync(ct);
             if (json) Terminal.WriteJson(w => WriteStatusJson(w, source.Last!, snapshot));
-            else AnsiConsole.Console.Write(Views.Status(snapshot));
+            else Screen.Print(Views.Status(snapshot));
         }, ct);
     }
 
@@ -244,6 +249,7 @@ public sealed class ViewCommands
         return code => names.GetValueOrDefault(code, code);
     }
 
-    static int CheckInterval(int seconds) =>
-        seconds is >= 1 and <= 3600 ? seconds : throw new UsageException($"--interval must be 1..3600 seconds, got {seconds}");
+    static TimeSpan Interval(int seconds) => seconds is >= 1 and <= 3600
+        ? TimeSpan.FromSeconds(seconds)
+        : throw new UsageException($"--interval must be 1..3600 seconds, got {seconds}");
 }

@@ -14,7 +14,7 @@ namespace Conduit.NodeStats;
 internal sealed class DockerNodeSource(DockerEngine engine, ClusterOperations cluster) : INodeSource
 {
     /// <summary>The 1.x node writes its --stats-file JSON here (the flag's relative default, in the data dir).</summary>
-    public const string StatsFilePath = ContainerSpec.DataDir + "/stats.json";
+    public const string StatsFilePath = Conduit.Cluster.ContainerSpec.DataDir + "/stats.json";
 
     /// <summary>The cluster status the last <see cref="ListAsync"/> read (for `status --json`).</summary>
     public ClusterSnapshot? Last { get; private set; }

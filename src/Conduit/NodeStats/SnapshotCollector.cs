@@ -42,9 +42,10 @@ internal sealed class SnapshotCollector(
         var nodes = await source.ListAsync(ct).ConfigureAwait(false);
         var first = _lastHost is null;
         var hostBefore = _lastHost ?? host.Sample(clock());
-        if (first) _lastUsage = await SampleUsageAsync(nodes, ct).ConfigureAwait(false);
         var readingsTask = Task.WhenAll(nodes.Select(n => ReadNodeAsync(n, ct)));
         var trackerTask = TrackerReader.ReadAsync(http, trackerAddress, ct);
+        // A one-shot run takes its first resource sample while the nodes are being read.
+        if (first) _lastUsage = await SampleUsageAsync(nodes, ct).ConfigureAwait(false);
         var readings = await readingsTask.ConfigureAwait(false);
         var tracker = await trackerTask.ConfigureAwait(false);
 

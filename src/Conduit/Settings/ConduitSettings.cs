@@ -33,6 +33,7 @@ public sealed class ConduitSettings
     public bool IsSet(string key) => _values.TryGetValue(key, out var v) && v.Length > 0;
 
     public int ContainerCount => Int("CONTAINER_COUNT");
+    public string ContainerName => this["CONTAINER_NAME"];
     public int MaxClients => Int("MAX_CLIENTS");
     public double Bandwidth => Double("BANDWIDTH");
     public int UlimitNofile => Int("CONTAINER_ULIMIT_NOFILE");

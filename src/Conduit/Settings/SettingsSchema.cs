@@ -44,6 +44,7 @@ public static partial class SettingsSchema
         new("CONTAINER_MEM_LIMIT", "384m", "memory per container", Memory, PerContainer: true, Aliases: ["DOCKER_MEMORY"]),
         new("CONTAINER_ULIMIT_NOFILE", "16384", "open files per container", Int(1024, 1048576)),
         new("NETWORK_MODE", "host", "host (default, best NAT class) or bridge (nginx balancer)", Choice("host", "bridge")),
+        new("CONTAINER_NAME", "conduit", "first container's name: others are <name>-2..., volumes <name>-data[-N]", ContainerName),
         new("CONDUIT_IMAGE", "ghcr.io/psiphon-inc/conduit/cli:latest", "node image", Image),
         new("NODE_FLAGS", "2", "flag set the image speaks: 2 (2.x) or 1 (1.x)", Choice("2", "1")),
         new("METRICS_PORT_BASE", "9500", "node i serves metrics on 127.0.0.1:(base+i)", Int(1024, 65000)),

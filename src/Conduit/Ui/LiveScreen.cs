@@ -10,14 +10,14 @@ namespace Conduit.Ui;
 internal static class LiveScreen
 {
     /// <param name="collect">takes a new snapshot (the only I/O)</param>
-    /// <param name="render">renders the latest snapshot; the TimeSpan is the time left until the next refresh</param>
-    public static async Task RunAsync<T>(Func<CancellationToken, Task<T>> collect, Func<T, TimeSpan, IRenderable> render, TimeSpan interval, bool countdown, CancellationToken ct)
+    /// <param name="render">renders the latest snapshot; the time left until the next refresh, null when it will not refresh (not a TTY)</param>
+    public static async Task RunAsync<T>(Func<CancellationToken, Task<T>> collect, Func<T, TimeSpan?, IRenderable> render, TimeSpan interval, bool countdown, CancellationToken ct)
     {
         var snapshot = await collect(ct).ConfigureAwait(false);
         var console = AnsiConsole.Console;
         if (!Cli.Terminal.StdoutIsTerminal || !Cli.Terminal.StdinIsTerminal)
         {
-            console.Write(render(snapshot, interval));
+            Screen.Print(render(snapshot, null));
             return;
         }
         console.AlternateScreen(() =>

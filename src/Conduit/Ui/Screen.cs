@@ -20,6 +20,16 @@ internal static class Screen
         return console;
     }
 
+    /// <summary>Width used when stdout is not a terminal (a pipe or file has none).</summary>
+    public const int PipeWidth = 120;
+
+    /// <summary>To a terminal through Spectre (colour, its width); to a pipe as plain text without padding.</summary>
+    public static void Print(IRenderable view)
+    {
+        if (Cli.Terminal.StdoutIsTerminal) AnsiConsole.Console.Write(view);
+        else Console.Out.Write(ToText(view, PipeWidth, 1000));
+    }
+
     public static string ToText(IRenderable view, int width, int height)
     {
         using var writer = new StringWriter { NewLine = "\n" };

@@ -1,0 +1,76 @@
+namespace Conduit.Cluster;
+
+/// <summary>
+/// What one node container looks like right now. Views render this; they never call Docker. Other capabilities
+/// (node metrics) extend the picture by pairing it with their own records by <see cref="Index"/>.
+/// </summary>
+/// <param name="State">Docker's state (running, exited, created, restarting, paused, dead), or "missing" when
+/// the container does not exist, or "foreign" when a container with our name was not created by conduit</param>
+/// <param name="Health">healthy / starting / unhealthy while running (Docker's health check when the image has
+/// one, else the node's metrics endpoint answering, else staying up 10 s); "down" otherwise</param>
+/// <param name="SpecCurrent">false when the settings changed since the container was created (start recreates it)</param>
+public sealed record ContainerStatus(
+    int Index,
+    string Name,
+    string? Id,
+    string State,
+    string Health,
+    DateTimeOffset? StartedAt,
+    TimeSpan? Uptime,
+    long Restarts,
+    string? Image,
+    string? ImageId,
+    double? Cpus,
+    long? MemoryBytes,
+    long? Nofile,
+    IReadOnlyList<PublishedPort> Ports,
+    string? MetricsAddress,
+    string NetworkMode,
+    bool SpecCurrent,
+    string? Problem)
+{
+    public bool Running => State == "running";
+}
+
+/// <summary>The whole cluster at one instant: configured count, every container we own or expect, conflicts.</summary>
+public sealed record ClusterSnapshot(
+    string Instance,
+    DateTimeOffset TakenAt,
+    int Configured,
+    string NetworkMode,
+    string Image,
+    IReadOnlyList<ContainerStatus> Containers)
+{
+    public int Running => Containers.Count(c => c.Running);
+    public int Healthy => Containers.Count(c => c.Health == "healthy");
+    public IEnumerable<string> Problems => Containers.Where(c => c.Problem is not null).Select(c => $"{c.Name}: {c.Problem}");
+}
+
+/// <summary>What an operation did to one node.</summary>
+public enum NodeAction { Created, Recreated, Started, Restarted, Unchanged, Stopped, AlreadyStopped, Removed, VolumeRemoved, VolumeKept, Blocked, Conflict, Failed }
+
+public sealed record NodeOutcome(int Index, string Name, NodeAction Action, string? Detail = null)
+{
+    public bool IsFailure => Action is NodeAction.Blocked or NodeAction.Conflict or NodeAction.Failed;
+}
+
+/// <summary>The outcome of start/stop/restart/scale, one line per node touched.</summary>
+public sealed record ClusterReport(IReadOnlyList<NodeOutcome> Nodes)
+{
+    public bool Failed => Nodes.Any(n => n.IsFailure);
+}
+
+/// <summary>Bridge mode: one node as the nginx layer forwards to it.</summary>
+public sealed record BridgeBackend(int Index, string Container, string HostIp, int Port);
+
+/// <summary>Implemented by the nginx layer: told the backend list whenever scaling changes it in bridge mode.</summary>
+public interface IBridgeBackendsListener
+{
+    Task BackendsChangedAsync(IReadOnlyList<BridgeBackend> backends, CancellationToken ct);
+}
+
+/// <summary>Extension points other capabilities register at startup (Program.cs); empty until they do.</summary>
+public static class ClusterHooks
+{
+    public static readonly List<IBridgeBackendsListener> BridgeListeners = [];
+}
