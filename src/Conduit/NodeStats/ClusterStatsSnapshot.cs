@@ -1,5 +1,11 @@
 namespace Conduit.NodeStats;
 
+/// <summary>How a container was set up (from the engine): limits, image, published ports, settings drift.</summary>
+internal sealed record ContainerConfig(string Health, string? Image, double? Cpus, long? MemoryBytes, long? Nofile, IReadOnlyList<string> Ports, bool SpecCurrent)
+{
+    public static readonly ContainerConfig Unknown = new("down", null, null, null, null, [], true);
+}
+
 /// <summary>One node container as the views see it: engine state, the node's own figures, resource use.</summary>
 internal sealed record ContainerStats(
     int Index,
@@ -14,7 +20,8 @@ internal sealed record ContainerStats(
     double? CpuPercent = null,
     long? MemoryBytes = null,
     long? MemoryLimitBytes = null,
-    string? Problem = null);
+    string? Problem = null,
+    ContainerConfig? Config = null);
 
 /// <summary>Cluster-wide sums. Byte totals are cumulative across node restarts (see <see cref="CounterBaselines"/>).</summary>
 internal sealed record ClusterTotals(

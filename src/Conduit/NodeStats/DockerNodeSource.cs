@@ -26,7 +26,8 @@ internal sealed class DockerNodeSource(DockerEngine engine, ClusterOperations cl
         var nodes = new List<NodeTarget>(snapshot.Containers.Count);
         foreach (var c in snapshot.Containers)
             nodes.Add(new NodeTarget(c.Index, c.Name, c.State == "foreign" ? null : c.Id, c.State, c.Running, c.StartedAt,
-                (int)Math.Min(c.Restarts, int.MaxValue), c.MetricsAddress, c.Problem));
+                (int)Math.Min(c.Restarts, int.MaxValue), c.MetricsAddress, c.Problem,
+                new ContainerConfig(c.Health, c.Image, c.Cpus, c.MemoryBytes, c.Nofile, [.. c.Ports.Select(p => $"{p.HostIp}:{p.HostPort}/{p.Protocol}").Distinct()], c.SpecCurrent)));
         return nodes;
     }
 

@@ -5,7 +5,7 @@ namespace Conduit.NodeStats;
 /// <summary>A node container as the engine reports it: what the collector needs to read the node.</summary>
 internal sealed record NodeTarget(
     int Index, string Name, string? ContainerId, string State, bool Running, DateTimeOffset? StartedAt, int Restarts,
-    string? MetricsAddress, string? Problem);
+    string? MetricsAddress, string? Problem, ContainerConfig? Config = null);
 
 /// <summary>Cumulative CPU and memory of one container at one instant (Engine stats API, one-shot).</summary>
 internal sealed record ContainerUsageSample(DateTimeOffset At, ulong CpuTotalNs, ulong SystemCpuNs, int OnlineCpus, long MemoryBytes, long? MemoryLimitBytes);
@@ -72,7 +72,7 @@ internal sealed class SnapshotCollector(
                 if (_lastUsage.TryGetValue(n.Name, out var before)) cpu = CpuPercent(before, u);
             }
             containers.Add(new ContainerStats(n.Index, n.Name, n.State, n.Running, n.StartedAt, n.Restarts, reading,
-                bytes.Up, bytes.Down, cpu, mem, memLimit, n.Problem ?? problem));
+                bytes.Up, bytes.Down, cpu, mem, memLimit, n.Problem ?? problem, n.Config));
         }
         var hostUsage = HostUsage.Between(hostBefore, hostNow);
         _lastHost = hostNow;

@@ -24,6 +24,7 @@ internal static class Views
             ("App", AppText(s)),
             ("System", SystemText(s)),
             ("Networking", NetworkingText(s)),
+            ("Limits", LimitsText(s)),
             ("Tracker", TrackerText(s.Tracker)),
             ("Data cap", DataCapText(s.DataCap))),
         ContainerTable(s, withResources: true));
@@ -187,8 +188,8 @@ internal static class Views
             var cells = new List<IRenderable>
             {
                 new Text(c.Index.ToString(Inv)),
-                new Text(c.Name),
-                new Text(c.State),
+                new Text(c.Name + (c.Config is { SpecCurrent: false } && c.State != "missing" ? "*" : "")),
+                new Text(c.Running && c.Config is { } cfg ? cfg.Health : c.State),
                 new Text(c.Running && r.UptimeSeconds is { } u ? Format.Duration(TimeSpan.FromSeconds(u))
                     : c.Running && c.StartedAt is { } st ? Format.Duration(s.At - st) : "-"),
                 new Text(c.Running && r.Connected is { } conn ? $"{conn}/{r.Connecting ?? 0}" : "-"),
@@ -206,7 +207,17 @@ internal static class Views
         // Where a figure did not come from the node's metrics endpoint, say where it came from.
         var notes = new List<IRenderable> { table };
         foreach (var c in s.Containers)
+        {
             if (Note(c) is { } note) notes.Add(new Text($"  {c.Name}: {note}"));
+            if (c.Restarts > 0) notes.Add(new Text($"  {c.Name}: restarted {c.Restarts} time{(c.Restarts == 1 ? "" : "s")} by Docker"));
+            if (c.Config is { Ports.Count: > 0 } cfg) notes.Add(new Text($"  {c.Name}: ports {string.Join(", ", cfg.Ports)}"));
+        }
+        foreach (var c in s.Containers)
+            if (c.Config is { SpecCurrent: false } && c.State != "missing")
+            {
+                notes.Add(new Text("  * settings changed since it was created: `conduit start` recreates it"));
+                break;
+            }
         return new Rows(notes);
     }
 
@@ -268,6 +279,24 @@ internal static class Views
         s.Settings.NetworkMode == "bridge"
             ? $"bridge (nodes behind Docker NAT); load balancer: {s.LoadBalancer}"
             : "host (each node on the host's address; metrics on 127.0.0.1)";
+
+    /// <summary>Limits and image when every container has the same (the usual case), else a pointer to the JSON.</summary>
+    static string LimitsText(ClusterStatsSnapshot s)
+    {
+        ContainerConfig? first = null;
+        foreach (var c in s.Containers)
+        {
+            if (c.Config is not { Image: not null } cfg) continue;
+            if (first is null) first = cfg;
+            else if (cfg.Cpus != first.Cpus || cfg.MemoryBytes != first.MemoryBytes || cfg.Nofile != first.Nofile || cfg.Image != first.Image)
+                return "differ per container (see `conduit status --json`)";
+        }
+        if (first is null) return "-";
+        var cpu = first.Cpus is { } c0 ? c0.ToString("0.###", Inv) : "unlimited";
+        var mem = first.MemoryBytes is { } m ? Format.Bytes(m) : "unlimited";
+        var nofile = first.Nofile is { } n ? n.ToString(Inv) : "default";
+        return $"CPU {cpu}, RAM {mem}, nofile {nofile} per container; image {first.Image}";
+    }
 
     static string TrackerText(TrackerState t) =>
         t.Running ? $"running, {Format.Number(t.UniqueIps)} unique IPs, {t.Countries.Count} countries" : t.Detail;

@@ -19,6 +19,8 @@ internal static class SnapshotFixtures
         _ => code,
     };
 
+    static readonly ContainerConfig HostConfig = new("down", "ghcr.io/psiphon-inc/conduit/cli:latest", 0.22, 384L << 20, 16384, [], true);
+
     static readonly SettingsSummary Settings = new(3, 250, 5, "host", "ghcr.io/psiphon-inc/conduit/cli:latest", "0.22", "384m");
 
     public static ClusterStatsSnapshot Busy()
@@ -48,9 +50,9 @@ internal static class SnapshotFixtures
         };
         ContainerStats[] containers =
         [
-            new(1, "conduit", "running", true, At.AddSeconds(-3723), 0, n1, 5_000_000_000, 600_000_000, 35.5, 180L << 20, 384L << 20),
-            new(2, "conduit-2", "running", true, At.AddSeconds(-600), 1, n2, 1_200_000_000, 150_000_000, 12.25, 96L << 20, 384L << 20),
-            new(3, "conduit-3", "exited", false, null, 0, NodeReading.Empty, 40_000_000, 4_000_000),
+            new(1, "conduit", "running", true, At.AddSeconds(-3723), 0, n1, 5_000_000_000, 600_000_000, 35.5, 180L << 20, 384L << 20, Config: HostConfig with { Health = "healthy" }),
+            new(2, "conduit-2", "running", true, At.AddSeconds(-600), 1, n2, 1_200_000_000, 150_000_000, 12.25, 96L << 20, 384L << 20, Config: HostConfig with { Health = "healthy" }),
+            new(3, "conduit-3", "exited", false, null, 0, NodeReading.Empty, 40_000_000, 4_000_000, Config: HostConfig),
         ];
         var tracker = new TrackerState(true, "running", 1_234_567, 900_000_000, 5_600_000_000, 3_456,
         [
@@ -73,8 +75,10 @@ internal static class SnapshotFixtures
         StatsLine.TryParse("2026-02-20 14:40:00 [STATS] Announcing: 0 | Connecting: 1 | Connected: 6 | Up: 12.1 KB | Down: 66.4 KB | Uptime: 1h2m3s | Regions: common[IR(conn:4|traffic:10.0 KB), RU(conn:1|traffic:1.0 KB), CN(conn:1|traffic:5 B), (+2 more...)]", out var line);
         ContainerStats[] containers =
         [
-            new(1, "conduit", "running", true, At.AddSeconds(-4000), 0, line, 12390, 67994, 3.0, 40L << 20, null),
-            new(2, "conduit-2", "running", true, At.AddSeconds(-20), 0, NodeReading.Empty, 0, 0, 0.5, 20L << 20, null),
+            new(1, "conduit", "running", true, At.AddSeconds(-4000), 0, line, 12390, 67994, 3.0, 40L << 20, null,
+                Config: new("unhealthy", "conduit:1.5.0", 1.0, 512L << 20, 16384, ["127.0.0.1:8081/tcp", "127.0.0.1:8081/udp"], false)),
+            new(2, "conduit-2", "running", true, At.AddSeconds(-20), 0, NodeReading.Empty, 0, 0, 0.5, 20L << 20, null,
+                Config: new("starting", "conduit:1.5.0", 0.5, 512L << 20, 16384, ["127.0.0.1:8082/tcp", "127.0.0.1:8082/udp"], true)),
             new(3, "conduit-3", "created", false, null, 0, NodeReading.Empty, 0, 0, Problem: "key file corrupt"),
         ];
         var settings = Settings with { NetworkMode = "bridge", BandwidthMbps = -1 };
