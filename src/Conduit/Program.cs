@@ -20,5 +20,6 @@ app.Add<ResourcesCommands>();
 app.Add<ViewCommands>();
 app.Add<SelfUpdateCommands>();
 app.Add<ClusterCommands>();
+app.Add<IdentityCommands>();
 
 return CliApp.Run(app, args);

@@ -5,7 +5,7 @@
 # the real metric names, and stops on SIGTERM with the real messages.
 set -u
 VERSION=${STANDIN_VERSION:-2.0.0-standin}
-TICK=${STANDIN_TICK:-1}
+TICK=${STANDIN_TICK:-2}
 
 fail() { echo "Error: $*" >&2; exit 1; }
 is_int() { case "$1" in ''|*[!0-9-]*) return 1;; esac; }

@@ -52,18 +52,19 @@ public sealed class ClusterOperations
             if (i > 0) byIndex[i] = c;
         }
         var indices = Enumerable.Range(1, Settings.ContainerCount).Union(byIndex.Keys).Order().ToArray();
+        var imageId = byIndex.Count > 0 ? await LocalImageIdAsync(ct) : null;
         var statuses = new ContainerStatus[indices.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, indices.Length), Options(ct), async (slot, token) =>
         {
             var index = indices[slot];
             statuses[slot] = byIndex.TryGetValue(index, out var listed)
-                ? await DescribeAsync(index, listed.ID, taken, token)
+                ? await DescribeAsync(index, listed.ID, imageId, taken, token)
                 : await DescribeMissingAsync(index, token);
         });
         return new ClusterSnapshot(Names.Instance, taken, Settings.ContainerCount, Settings.NetworkMode, Settings.Image, statuses);
     }
 
-    async Task<ContainerStatus> DescribeAsync(int index, string id, DateTimeOffset now, CancellationToken ct)
+    async Task<ContainerStatus> DescribeAsync(int index, string id, string? imageId, DateTimeOffset now, CancellationToken ct)
     {
         var spec = Spec(index);
         var c = await _engine.TryInspectContainerAsync(id, ct);
@@ -94,7 +95,7 @@ public sealed class ClusterOperations
             c.RestartCount, c.Config?.Image, c.Image,
             hostConfig is { NanoCPUs: > 0 } ? hostConfig.NanoCPUs / 1e9 : null,
             hostConfig is { Memory: > 0 } ? hostConfig.Memory : null,
-            nofile, ports, metrics, hostConfig?.NetworkMode == "host" ? "host" : "bridge", hash == spec.Hash, problem);
+            nofile, ports, metrics, hostConfig?.NetworkMode == "host" ? "host" : "bridge", IsCurrent(spec, hash, c.Image, imageId), problem);
     }
 
     async Task<ContainerStatus> DescribeMissingAsync(int index, CancellationToken ct)
@@ -156,6 +157,7 @@ public sealed class ClusterOperations
     /// <summary>One node (menu, Telegram /start_N).</summary>
     public Task<ClusterReport> StartOneAsync(int index, bool restart, CancellationToken ct)
     {
+        StartGuard.EnsureStartAllowed(Settings, _paths);
         if (index < 1 || index > Settings.ContainerCount)
             throw new UsageException($"container {index} does not exist: CONTAINER_COUNT is {Settings.ContainerCount}");
         return StartNodesAsync([index], restart, ct);
@@ -172,13 +174,23 @@ public sealed class ClusterOperations
         var list = indices.ToArray();
         if (list.Length == 0) return new ClusterReport([]);
         if (Settings.BridgeMode) await EnsureNetworkAsync(ct);
+        var imageId = await LocalImageIdAsync(ct);
         var outcomes = new NodeOutcome[list.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, list.Length), Options(ct), async (slot, token) =>
-            outcomes[slot] = await StartNodeAsync(list[slot], restart, token));
+            outcomes[slot] = await StartNodeAsync(list[slot], restart, imageId, token));
         return new ClusterReport(outcomes);
     }
 
-    async Task<NodeOutcome> StartNodeAsync(int index, bool restart, CancellationToken ct)
+    /// <summary>
+    /// Same settings (spec hash) AND same image: after `conduit pull` moved the tag to a new image, the
+    /// container is recreated on it. An image missing locally does not force a recreate (it cannot).
+    /// </summary>
+    static bool IsCurrent(ContainerSpec spec, string? hash, string? containerImageId, string? localImageId) =>
+        hash == spec.Hash && (localImageId is null || containerImageId == localImageId);
+
+    async Task<string?> LocalImageIdAsync(CancellationToken ct) => (await _engine.TryInspectImageAsync(Settings.Image, ct))?.ID;
+
+    async Task<NodeOutcome> StartNodeAsync(int index, bool restart, string? imageId, CancellationToken ct)
     {
         var spec = Spec(index);
         try
@@ -186,7 +198,7 @@ public sealed class ClusterOperations
             var existing = await _engine.TryInspectContainerAsync(spec.Name, ct);
             if (existing is not null && (!Names.Owns(existing.Config?.Labels) || ClusterNames.IndexOf(existing.Config?.Labels) != index))
                 return new(index, spec.Name, NodeAction.Conflict, ForeignContainer(spec.Name));
-            var current = ClusterNames.Label(existing?.Config?.Labels, ClusterNames.SpecHashLabel) == spec.Hash;
+            var current = IsCurrent(spec, ClusterNames.Label(existing?.Config?.Labels, ClusterNames.SpecHashLabel), existing?.Image, imageId);
             var running = existing?.State?.Running == true;
             if (current && running && !restart) return new(index, spec.Name, NodeAction.Unchanged, "running");
 
@@ -304,11 +316,13 @@ public sealed class ClusterOperations
         var added = await StartNodesAsync(toAdd, restart: false, ct);
         foreach (var outcome in added.Nodes) outcomes.Add(outcome);
 
+        if (target == 0) await RemoveNetworkIfUnusedAsync(ct);
+
         if (Settings.BridgeMode)
         {
             var backends = BridgeBackends();
             foreach (var listener in ClusterHooks.BridgeListeners)
-                await listener.BackendsChangedAsync(backends, ct);
+                await listener.BackendsChangedAsync(Names.Instance, backends, ct);
         }
         return new ClusterReport(outcomes.OrderBy(o => o.Index).ThenBy(o => o.Action).ToArray());
     }
@@ -340,6 +354,19 @@ public sealed class ClusterOperations
                 outcomes.Add(new(i, v.Name, NodeAction.VolumeKept, "not created by conduit: kept (remove it yourself with docker volume rm if you are sure)"));
         }
         return outcomes;
+    }
+
+    async Task RemoveNetworkIfUnusedAsync(CancellationToken ct)
+    {
+        if (await _engine.TryInspectNetworkAsync(Names.Network, ct) is not { } network || !Names.Owns(network.Labels)) return;
+        try
+        {
+            await _engine.Client.Networks.DeleteNetworkAsync(network.ID, ct);
+        }
+        catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            // Still in use by something else (or just removed): leave it.
+        }
     }
 
     async Task RemoveContainerAsync(string id, CancellationToken ct)

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Conduit.Cluster;
 
 /// <summary>
@@ -66,11 +68,21 @@ public sealed record BridgeBackend(int Index, string Container, string HostIp, i
 /// <summary>Implemented by the nginx layer: told the backend list whenever scaling changes it in bridge mode.</summary>
 public interface IBridgeBackendsListener
 {
-    Task BackendsChangedAsync(IReadOnlyList<BridgeBackend> backends, CancellationToken ct);
+    /// <param name="instance">CONTAINER_NAME of the cluster (tests run several side by side)</param>
+    /// <param name="backends">every node the balancer should forward to now (empty after scale 0)</param>
+    Task BackendsChangedAsync(string instance, IReadOnlyList<BridgeBackend> backends, CancellationToken ct);
 }
 
 /// <summary>Extension points other capabilities register at startup (Program.cs); empty until they do.</summary>
 public static class ClusterHooks
 {
-    public static readonly List<IBridgeBackendsListener> BridgeListeners = [];
+    static ImmutableArray<IBridgeBackendsListener> _bridgeListeners = [];
+
+    public static IReadOnlyList<IBridgeBackendsListener> BridgeListeners => _bridgeListeners;
+
+    public static void AddBridgeListener(IBridgeBackendsListener listener) =>
+        ImmutableInterlocked.Update(ref _bridgeListeners, list => list.Add(listener));
+
+    public static void RemoveBridgeListener(IBridgeBackendsListener listener) =>
+        ImmutableInterlocked.Update(ref _bridgeListeners, list => list.Remove(listener));
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conduit.Cli;
+using Docker.DotNet;
 using Docker.DotNet.Models;
 
 namespace Conduit.Cluster;
@@ -13,7 +14,15 @@ public static class ImagePull
     {
         var (repo, tag) = Split(reference);
         var progress = new PullProgress(output, live);
-        await engine.Client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repo, Tag = tag }, null, progress, ct);
+        try
+        {
+            await engine.Client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repo, Tag = tag }, null, progress, ct);
+        }
+        catch (DockerApiException e)
+        {
+            progress.Finish();
+            throw new CliException($"pull {reference}: {DockerEngine.Message(e)}");
+        }
         progress.Finish();
         if (progress.Error is string error) throw new CliException($"pull {reference}: {error}");
         var image = await engine.TryInspectImageAsync(reference, ct)

@@ -60,8 +60,15 @@ public sealed partial class NodeDataAccess(DockerEngine engine, ClusterNames nam
             {
                 var dir = Path.GetDirectoryName(path)!;
                 AtomicFile.WriteAllBytes(path, content, AtomicFile.Private);
-                // The node runs unprivileged: the key must belong to whoever owns the data dir (uid 1000).
-                if (TryGetOwner(dir, out var uid, out var gid)) _ = Chown(path, uid, gid);
+                // The node runs unprivileged: the key must belong to whoever owns the data dir. A volume we just
+                // created is root-owned, and Docker only copies the image's uid-1000 data dir into an EMPTY
+                // volume, so hand both to the node user the official image runs as.
+                if (!TryGetOwner(dir, out var uid, out var gid) || uid == 0)
+                {
+                    (uid, gid) = (NodeUid, NodeUid);
+                    if (Chown(dir, uid, gid) != 0) throw new IOException($"cannot hand {dir} to uid {NodeUid}");
+                }
+                if (Chown(path, uid, gid) != 0) throw new IOException($"cannot hand {path} to uid {uid}");
                 return path;
             }
             catch (UnauthorizedAccessException)

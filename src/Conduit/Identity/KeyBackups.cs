@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Conduit.Cli;
+using Conduit.Platform;
+
+namespace Conduit.Identity;
+
+public enum BackupKind
+{
+    /// <summary>Made by `conduit backup` (or the old tool's backup: container name "conduit").</summary>
+    Backup,
+    /// <summary>The key a container had before a restore replaced it.</summary>
+    PreRestore,
+}
+
+/// <summary>One file in the backups folder. <see cref="Key"/> is null when the file is not a valid key.</summary>
+public sealed record KeyBackup(string Path, string Container, BackupKind Kind, DateTime TakenUtc, NodeKey? Key, string? Problem)
+{
+    public string FileName => System.IO.Path.GetFileName(Path);
+}
+
+/// <summary>
+/// The backups folder: <c>&lt;container&gt;_key_&lt;UTC YYYYMMDD_HHMMSS&gt;.json</c> and
+/// <c>&lt;container&gt;_key_pre_restore_&lt;ts&gt;.json</c>, files 0600 in a 0700 folder. The old tool's
+/// <c>conduit_key_&lt;ts&gt;.json</c> is the same pattern for its container "conduit".
+/// </summary>
+public static partial class KeyBackups
+{
+    public const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    const string TimestampFormat = "yyyyMMdd_HHmmss";
+
+    public static string FileName(string container, BackupKind kind, DateTime utc) =>
+        $"{container}_key_{(kind == BackupKind.PreRestore ? "pre_restore_" : "")}{utc.ToString(TimestampFormat, CultureInfo.InvariantCulture)}.json";
+
+    /// <summary>
+    /// Writes a key file's exact bytes to a new backup file, then reads it back to prove it is intact and private.
+    /// A same-second backup with the same bytes is reused; different content never overwrites an existing file.
+    /// </summary>
+    public static KeyBackup Write(string folder, string container, BackupKind kind, byte[] content, DateTime utc)
+    {
+        EnsureFolder(folder);
+        var path = Path.Combine(folder, FileName(container, kind, utc));
+        if (!File.Exists(path))
+            AtomicFile.WriteAllBytes(path, content, AtomicFile.Private);
+        else if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+            throw new CliException($"{path} already exists with other content; not overwriting it (try again in a second)");
+        var mode = File.GetUnixFileMode(path);
+        if (mode != AtomicFile.Private)
+            throw new CliException($"{path}: mode is {Octal(mode)} after writing, expected 0600");
+        if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+            throw new CliException($"{path}: backup did not verify (content differs after writing)");
+        NodeKey? key = null;
+        string? problem = null;
+        try
+        {
+            key = NodeKey.Load(path);
+        }
+        catch (CliException e)
+        {
+            problem = e.Message;
+        }
+        return new KeyBackup(path, container, kind, utc, key, problem);
+    }
+
+    /// <summary>Creates the folder as 0700, or tightens an existing one to 0700: it holds private keys.</summary>
+    public static void EnsureFolder(string folder)
+    {
+        Directory.CreateDirectory(folder, FolderMode);
+        if (File.GetUnixFileMode(folder) != FolderMode) File.SetUnixFileMode(folder, FolderMode);
+        var mode = File.GetUnixFileMode(folder);
+        if (mode != FolderMode) throw new CliException($"{folder}: mode is {Octal(mode)}, expected 0700");
+    }
+
+    /// <summary>Every backup-named file in <paramref name="folder"/>, newest first; other files are ignored.</summary>
+    public static IReadOnlyList<KeyBackup> List(string folder)
+    {
+        if (!Directory.Exists(folder)) return [];
+        var found = new List<KeyBackup>();
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json"))
+        {
+            if (!TryParseName(Path.GetFileName(path), out var container, out var kind, out var utc)) continue;
+            NodeKey? key = null;
+            string? problem = null;
+            try
+            {
+                key = NodeKey.Load(path);
+            }
+            catch (CliException e)
+            {
+                problem = e.Message;
+            }
+            found.Add(new KeyBackup(path, container, kind, utc, key, problem));
+        }
+        found.Sort((a, b) => b.TakenUtc != a.TakenUtc ? b.TakenUtc.CompareTo(a.TakenUtc) : string.CompareOrdinal(a.FileName, b.FileName));
+        return found;
+    }
+
+    /// <summary>Splits a backup file name; pre-restore copies are told apart from backups.</summary>
+    public static bool TryParseName(string fileName, out string container, out BackupKind kind, out DateTime utc)
+    {
+        container = "";
+        kind = BackupKind.Backup;
+        utc = default;
+        var m = BackupName().Match(fileName);
+        if (!m.Success) return false;
+        if (!DateTime.TryParseExact(m.Groups["ts"].Value, TimestampFormat, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out utc))
+            return false;
+        container = m.Groups["container"].Value;
+        kind = m.Groups["pre"].Success ? BackupKind.PreRestore : BackupKind.Backup;
+        return true;
+    }
+
+    static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8);
+
+    [GeneratedRegex(@"^(?<container>[A-Za-z0-9][A-Za-z0-9_.-]*?)_key_(?<pre>pre_restore_)?(?<ts>[0-9]{8}_[0-9]{6})\.json$")]
+    private static partial Regex BackupName();
+}
