@@ -31,12 +31,14 @@ internal sealed record ClusterTotals(
 {
     public static ClusterTotals Of(IReadOnlyList<ContainerStats> containers)
     {
-        int running = 0;
+        int running = 0, existing = 0;
         long connected = 0, connecting = 0, announcing = 0, up = 0, down = 0, sUp = 0, sDown = 0, mem = 0;
         double cpu = 0;
         var complete = true;
         foreach (var c in containers)
         {
+            // "missing" (configured, not created) and "foreign" (our name, not ours) are listed but not counted.
+            if (c.State is not ("missing" or "foreign")) existing++;
             up += c.BytesUpTotal;
             down += c.BytesDownTotal;
             cpu += c.CpuPercent ?? 0;
@@ -51,7 +53,7 @@ internal sealed record ClusterTotals(
             sUp += r.BytesUp ?? 0;
             sDown += r.BytesDown ?? 0;
         }
-        return new ClusterTotals(containers.Count, running, connected, connecting, announcing, up, down, sUp, sDown, cpu, mem, complete);
+        return new ClusterTotals(existing, running, connected, connecting, announcing, up, down, sUp, sDown, cpu, mem, complete);
     }
 }
 

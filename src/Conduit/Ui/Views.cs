@@ -18,7 +18,7 @@ internal static class Views
         new Markup($"[bold]Conduit cluster[/]  {Time(s.At)}"),
         Facts(
             ("Status", StatusText(s)),
-            ("Containers", $"{s.Totals.Running}/{s.Totals.Containers} running"),
+            ("Containers", ContainersText(s)),
             ("Clients", ClientsText(s)),
             ("Traffic", TrafficText(s)),
             ("App", AppText(s)),
@@ -244,6 +244,14 @@ internal static class Views
         if (s.Totals.Running == 0) return "Stopped";
         var up = s.LongestUptime is { } u ? $" ({Format.Duration(u)})" : "";
         return (s.Totals.Running == s.Totals.Containers ? "Running" : "Degraded") + up;
+    }
+
+    static string ContainersText(ClusterStatsSnapshot s)
+    {
+        var healthy = 0;
+        foreach (var c in s.Containers) if (c.Running && c.Config?.Health == "healthy") healthy++;
+        var text = $"{s.Totals.Running}/{s.Totals.Containers} running, {healthy} healthy";
+        return s.Settings.ContainerCount != s.Totals.Containers ? $"{text} ({s.Settings.ContainerCount} configured)" : text;
     }
 
     static string ClientsText(ClusterStatsSnapshot s) =>

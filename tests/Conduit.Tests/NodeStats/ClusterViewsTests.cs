@@ -68,7 +68,7 @@ public sealed class ClusterViewsTests(StandinCluster cluster) : IClassFixture<St
     {
         var r = cluster.Run("status");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("Containers 3/3 running", r.Stdout);
+        Assert.Matches(@"Containers 3/3 running, [0-3] healthy", r.Stdout);
         Assert.Matches(@"Clients\s+\d+ connected, \d+ connecting, \d+ announcing", r.Stdout);
         Assert.Contains("Tracker    tracker not running", r.Stdout);
         Assert.Contains($"image {StandinCluster.Image}", r.Stdout);
