@@ -31,6 +31,17 @@ internal sealed class DockerNodeSource(DockerEngine engine, ClusterOperations cl
         return nodes;
     }
 
+    public IReadOnlyList<NodeTarget> Expected()
+    {
+        var nodes = new List<NodeTarget>(cluster.Settings.ContainerCount);
+        for (var i = 1; i <= cluster.Settings.ContainerCount; i++)
+        {
+            var name = cluster.Names.Container(i);
+            nodes.Add(new NodeTarget(i, name, name, "running", true, null, 0, null, null)); // the engine takes a name for an ID
+        }
+        return nodes;
+    }
+
     public async Task<ContainerUsageSample?> UsageAsync(NodeTarget node, CancellationToken ct)
     {
         if (node.ContainerId is null || !node.Running) return null;

@@ -14,6 +14,8 @@ internal sealed record ContainerUsageSample(DateTimeOffset At, ulong CpuTotalNs,
 internal interface INodeSource
 {
     Task<IReadOnlyList<NodeTarget>> ListAsync(CancellationToken ct);
+    /// <summary>The containers the settings call for, by name, before listing (lets a first sample start early).</summary>
+    IReadOnlyList<NodeTarget> Expected();
     Task<ContainerUsageSample?> UsageAsync(NodeTarget node, CancellationToken ct);
     /// <summary>The last <paramref name="lines"/> lines of the node's log (stdout and stderr), oldest first.</summary>
     Task<IReadOnlyList<string>> TailAsync(NodeTarget node, int lines, CancellationToken ct);
@@ -39,13 +41,14 @@ internal sealed class SnapshotCollector(
 
     public async Task<ClusterStatsSnapshot> CollectAsync(CancellationToken ct)
     {
-        var nodes = await source.ListAsync(ct).ConfigureAwait(false);
         var first = _lastHost is null;
         var hostBefore = _lastHost ?? host.Sample(clock());
+        // A one-shot run takes its first resource sample (by expected name) while the cluster is being listed.
+        var firstUsage = first ? SampleUsageAsync(source.Expected(), ct) : null;
+        var nodes = await source.ListAsync(ct).ConfigureAwait(false);
         var readingsTask = Task.WhenAll(nodes.Select(n => ReadNodeAsync(n, ct)));
         var trackerTask = TrackerReader.ReadAsync(http, trackerAddress, ct);
-        // A one-shot run takes its first resource sample while the nodes are being read.
-        if (first) _lastUsage = await SampleUsageAsync(nodes, ct).ConfigureAwait(false);
+        if (firstUsage is not null) _lastUsage = await firstUsage.ConfigureAwait(false);
         var readings = await readingsTask.ConfigureAwait(false);
         var tracker = await trackerTask.ConfigureAwait(false);
 
