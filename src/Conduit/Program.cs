@@ -21,5 +21,11 @@ app.Add<ViewCommands>();
 app.Add<SelfUpdateCommands>();
 app.Add<ClusterCommands>();
 app.Add<IdentityCommands>();
+app.Add<TuneCommands>("tune");
+app.Add<NginxCommands>("nginx");
+app.Add<ServicesCommands>("services");
+app.Add<HealthCommands>();
+app.Add<WatchdogCommands>();
+Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());
 
 return CliApp.Run(app, args);

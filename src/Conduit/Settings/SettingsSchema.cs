@@ -49,6 +49,12 @@ public static partial class SettingsSchema
         new("NODE_FLAGS", "2", "flag set the image speaks: 2 (2.x) or 1 (1.x)", Choice("2", "1")),
         new("METRICS_PORT_BASE", "9500", "node i serves metrics on 127.0.0.1:(base+i)", Int(1024, 65000)),
         new("BRIDGE_PORT_BASE", "8080", "bridge mode: node i publishes 127.0.0.1:(base+i)", Int(1024, 65000)),
+        new("NGINX_BIN", "nginx", "bridge mode: the nginx program", Text(4096)),
+        new("NGINX_CONF", "/etc/nginx/nginx.conf", "bridge mode: nginx.conf (a host path, under CONDUIT_SYSROOT)", HostPath),
+        new("NGINX_PREFIX", "", "bridge mode: nginx -p prefix (a host path; default: nginx's own)", HostPath),
+        new("NGINX_LISTEN_ADDRESS", "", "bridge mode: address the balancer listens on (default: all)", IpAddress),
+        new("NGINX_TCP_PORT", "443", "bridge mode: the balancer's TCP port", Int(1, 65535)),
+        new("NGINX_UDP_PORTS", "16384-32768", "bridge mode: the balancer's UDP port range LOW-HIGH", PortRange),
         new("STATION_NAME", "", "Ryve station name (default <hostname>-<N>)", Text(64), PerContainer: true),
         new("TRACK_BACKEND", "auto", "tracker capture backend", Choice("auto", "ebpf", "pcap")),
         new("TRACK_INTERFACE", "", "tracker interface (default: the default route's)", Interface),
@@ -180,6 +186,25 @@ public static partial class SettingsSchema
 
     static string? Interface(string v, HostFacts _) =>
         v.Length == 0 || InterfaceName().IsMatch(v) ? null : "must be a network interface name like eth0";
+
+    static string? HostPath(string v, HostFacts _) =>
+        v.Length == 0 || (v.StartsWith('/') && v.Length <= 4096 && !v.Any(char.IsControl)) ? null : "must be an absolute path";
+
+    static string? IpAddress(string v, HostFacts _) =>
+        v.Length == 0 || System.Net.IPAddress.TryParse(v, out var _a) ? null : "must be an IP address like 127.0.0.1 (or empty for all)";
+
+    static string? PortRange(string v, HostFacts _) =>
+        TryParsePortRange(v, out int _, out int _) ? null : "must be a port or a range LOW-HIGH within 1-65535";
+
+    /// <summary>Parses "16384-32768" or a single port "5000".</summary>
+    public static bool TryParsePortRange(string v, out int low, out int high)
+    {
+        var dash = v.IndexOf('-');
+        var ok = int.TryParse(dash < 0 ? v : v[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out low);
+        high = low;
+        if (ok && dash >= 0) ok = int.TryParse(v[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out high);
+        return ok && low >= 1 && high <= 65535 && low <= high;
+    }
 
     public static bool TryParseDecimal(string v, out double value) =>
         double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)

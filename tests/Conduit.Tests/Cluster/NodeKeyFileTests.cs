@@ -20,11 +20,11 @@ public class NodeKeyFileTests
     [Theory]
     [InlineData("", "empty")]
     [InlineData("{not json", "not valid JSON")]
-    [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("[1,2]", "expected a JSON object")]
     [InlineData("{\"mnemonic\":\"x\"}", "no privateKeyBase64")]
-    [InlineData("{\"privateKeyBase64\":42}", "not a string")]
-    [InlineData("{\"privateKeyBase64\":\"@@@@\"}", "not valid base64")]
-    [InlineData("{\"privateKeyBase64\":\"AAAA\"}", "3 bytes, not 64")]
+    [InlineData("{\"privateKeyBase64\":42}", "must be a string")]
+    [InlineData("{\"privateKeyBase64\":\"@@@@\"}", "not standard base64")]
+    [InlineData("{\"privateKeyBase64\":\"AAAA\"}", "holds 3 bytes, expected 64")]
     public void InvalidKeysSayWhy(string json, string expected)
     {
         var problem = Check(json);

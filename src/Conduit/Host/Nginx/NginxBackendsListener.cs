@@ -1,0 +1,23 @@
+using Conduit.Cli;
+using Conduit.Cluster;
+using Conduit.Settings;
+
+namespace Conduit.Host.Nginx;
+
+/// <summary>
+/// The cluster's "backends changed" hook (scale in bridge mode): regenerate and apply the balancer, or remove
+/// it when no container is left.
+/// </summary>
+public sealed class NginxBackendsListener : IBridgeBackendsListener
+{
+    public Task BackendsChangedAsync(string instance, IReadOnlyList<BridgeBackend> backends, CancellationToken ct)
+    {
+        var paths = CliApp.Paths;
+        var settings = ConduitSettings.Load(paths.SettingsFile);
+        if (!settings.BridgeMode) return Task.CompletedTask;
+        var layer = new NginxLayer(paths, settings);
+        var lines = backends.Count == 0 ? layer.Remove(reload: true) : layer.Apply(reload: true);
+        foreach (var line in lines) Console.WriteLine($"nginx: {line}");
+        return Task.CompletedTask;
+    }
+}

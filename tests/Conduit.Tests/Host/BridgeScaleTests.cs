@@ -1,0 +1,42 @@
+namespace Conduit.Tests.Host;
+
+/// <summary>Scaling in bridge mode tells the nginx layer, which regenerates and applies the balancer.</summary>
+public sealed class BridgeScaleTests
+{
+    static int ServerLines(string file) =>
+        File.Exists(file) ? File.ReadAllLines(file).Count(l => l.Contains("max_fails=3 fail_timeout=30s;")) : 0;
+
+    [Fact]
+    public void Scale_in_bridge_mode_regenerates_and_applies_the_nginx_config()
+    {
+        using var box = new NginxSandbox();
+        using var cluster = new StandinCluster(box.Root, 0, $"""
+            NETWORK_MODE=bridge
+            BRIDGE_PORT_BASE={box.BridgeBase}
+            NGINX_PREFIX=/etc/nginx
+            NGINX_LISTEN_ADDRESS=127.0.0.1
+            NGINX_TCP_PORT={box.TcpPort}
+            NGINX_UDP_PORTS={box.UdpLow}-{box.UdpHigh}
+            """);
+
+        var r = cluster.Conduit("scale", "2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("nginx: wrote", r.Stdout);
+        Assert.Equal(4, ServerLines(box.StreamFile)); // 2 backends in the TCP and the UDP upstream
+        Assert.Contains($"server 127.0.0.1:{box.BridgeBase + 2} ", File.ReadAllText(box.StreamFile));
+        Assert.NotNull(box.MasterPid());
+        Assert.Equal("running", cluster.State(2));
+        Assert.True(box.Nginx("-t").Ok);
+
+        r = cluster.Conduit("scale", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("nginx: reloaded nginx", r.Stdout);
+        Assert.Equal(2, ServerLines(box.StreamFile));
+
+        r = cluster.Conduit("scale", "0");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.False(File.Exists(box.StreamFile));
+        Assert.Equal(box.OriginalConf, File.ReadAllText(box.ConfPath));
+        Assert.False(File.Exists(Path.Combine(box.Home, "state", "nginx.json")));
+    }
+}
