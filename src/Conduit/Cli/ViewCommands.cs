@@ -232,10 +232,30 @@ public sealed class ViewCommands
         {
             var source = new DockerNodeSource(engine, new ClusterOperations(engine, settings, CliApp.Paths));
             var collector = new SnapshotCollector(source, settings, CounterBaselines.Load(CliApp.Paths.StateDir),
-                new HostResources(), http, TrackerAddress(settings), () => DateTimeOffset.UtcNow);
+                new HostResources(), http, TrackerAddress(settings), () => DateTimeOffset.UtcNow, () => BalancerState(settings));
             await work(collector, source);
             return 0;
         }, ct);
+    }
+
+    /// <summary>The nginx layer in bridge mode: running, its config current, how many backends.</summary>
+    static string BalancerState(ConduitSettings settings)
+    {
+        try { return ReadBalancerState(settings); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return $"state unknown ({e.Message})";
+        }
+    }
+
+    static string ReadBalancerState(ConduitSettings settings)
+    {
+        var layer = new Host.Nginx.NginxLayer(CliApp.Paths, settings);
+        var running = layer.Host.RunningPid() is int pid ? $"nginx running (pid {pid})" : "nginx NOT running";
+        var file = layer.Host.StreamFile;
+        var config = !File.Exists(file) ? "config not installed (`conduit nginx apply`)"
+            : File.ReadAllText(file) == layer.Balancer.StreamConfig() ? "config up to date" : "config differs from the settings (`conduit nginx apply`)";
+        return $"{running}, {config}, {layer.Balancer.Containers} backends";
     }
 
     static string TrackerAddress(ConduitSettings settings) =>

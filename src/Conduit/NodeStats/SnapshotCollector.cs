@@ -30,7 +30,7 @@ internal interface INodeSource
 /// </summary>
 internal sealed class SnapshotCollector(
     INodeSource source, ConduitSettings settings, CounterBaselines baselines, HostResources host, HttpClient http,
-    string trackerAddress, Func<DateTimeOffset> clock)
+    string trackerAddress, Func<DateTimeOffset> clock, Func<string>? bridgeBalancer = null)
 {
     /// <summary>Shortest window over which a first CPU figure is computed (a one-shot `status`).</summary>
     public static readonly TimeSpan MinimumSampleWindow = TimeSpan.FromMilliseconds(120);
@@ -84,7 +84,7 @@ internal sealed class SnapshotCollector(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* read-only state: figures still shown */ }
 
         return new ClusterStatsSnapshot(clock(), Summary(settings), containers, ClusterTotals.Of(containers), hostUsage,
-            DataCap(settings, host, hostNow), tracker, LoadBalancer(settings));
+            DataCap(settings, host, hostNow), tracker, LoadBalancer());
     }
 
     async Task<(NodeReading Reading, string? Problem)> ReadNodeAsync(NodeTarget node, CancellationToken ct)
@@ -144,5 +144,5 @@ internal sealed class SnapshotCollector(
         return new DataCapState(cap, used, iface);
     }
 
-    static string LoadBalancer(ConduitSettings s) => s.BridgeMode ? "not available" : "not used in host mode";
+    string LoadBalancer() => !settings.BridgeMode ? "not used in host mode" : bridgeBalancer?.Invoke() ?? "not available";
 }
