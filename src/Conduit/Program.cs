@@ -26,6 +26,11 @@ app.Add<NginxCommands>("nginx");
 app.Add<ServicesCommands>("services");
 app.Add<HealthCommands>();
 app.Add<WatchdogCommands>();
+app.Add<TrackCommands>();
+app.Add<GeoipCommands>("geoip");
+app.Add<VersionCommands>();
+
+// Scaling in bridge mode regenerates the nginx balancer.
 Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());
 
 return CliApp.Run(app, args);

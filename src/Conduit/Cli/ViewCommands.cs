@@ -258,15 +258,15 @@ public sealed class ViewCommands
         return $"{running}, {config}, {layer.Balancer.Containers} backends";
     }
 
-    static string TrackerAddress(ConduitSettings settings) =>
-        SettingsSchema.TryResolve("TRACK_STATUS_ADDR", out _, out _) ? settings["TRACK_STATUS_ADDR"] : TrackerReader.DefaultAddress;
+    static string TrackerAddress(ConduitSettings settings) => settings["TRACK_STATUS_ADDR"];
 
-    /// <summary>Country names as the tracker's database gives them; the code alone when it is not running.</summary>
+    /// <summary>Country names: the tracker's when it runs, else the ISO 3166 table in the binary.</summary>
     static Func<string, string> CountryNames(ClusterStatsSnapshot s)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var c in s.Tracker.Countries) names[c.Code] = c.Name;
-        return code => names.GetValueOrDefault(code, code);
+        return code => names.TryGetValue(code, out var name) ? name
+            : Tracking.Geo.Countries.IsKnownCode(code) ? Tracking.Geo.Countries.Name(Tracking.Geo.Countries.Id(code)) : code;
     }
 
     static TimeSpan Interval(int seconds) => seconds is >= 1 and <= 3600

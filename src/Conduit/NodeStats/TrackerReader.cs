@@ -8,9 +8,6 @@ namespace Conduit.NodeStats;
 /// </summary>
 internal static class TrackerReader
 {
-    /// <summary>Default of the TRACK_STATUS_ADDR setting.</summary>
-    public const string DefaultAddress = "127.0.0.1:9479";
-
     public static async Task<TrackerState> ReadAsync(HttpClient http, string address, CancellationToken ct)
     {
         try
