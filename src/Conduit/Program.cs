@@ -17,6 +17,7 @@ app.UseFilter<ErrorFilter>();
 app.Add("help", CliApp.Help);
 app.Add<SettingsCommands>("settings");
 app.Add<ResourcesCommands>();
+app.Add<ViewCommands>();
 app.Add<SelfUpdateCommands>();
 app.Add<ClusterCommands>();
 app.Add<IdentityCommands>();

@@ -36,16 +36,10 @@ public sealed class ClusterCommands
         return Run((ops, token) => ops.ScaleAsync(count, purge, HostFacts.Current(), token), "scaled", ct, pullIfMissing: count > 0);
     }
 
-    /// <summary>Show every node container: state, health, uptime, restarts, image, limits, ports.</summary>
+    /// <summary>Show the cluster: containers (state, health, uptime, limits, ports) with clients, traffic, CPU/RAM, tracker, data cap.</summary>
     /// <param name="json">print JSON</param>
     [Command("status")]
-    public async Task Status(bool json = false, CancellationToken ct = default)
-    {
-        var settings = ConduitSettings.Load(CliApp.Paths.SettingsFile);
-        var snapshot = await DockerEngine.RunAsync(engine => new ClusterOperations(engine, settings, CliApp.Paths).SnapshotAsync(ct), ct);
-        if (json) Terminal.WriteJson(w => ClusterStatusView.WriteJson(w, snapshot));
-        else Console.Write(ClusterStatusView.RenderTable(snapshot));
-    }
+    public Task Status(bool json = false, CancellationToken ct = default) => ViewCommands.StatusAsync(json, ct);
 
     /// <summary>Pull the node image (CONDUIT_IMAGE) with progress, and show its digest.</summary>
     /// <param name="image">pull this image instead of CONDUIT_IMAGE</param>
