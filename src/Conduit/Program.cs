@@ -25,6 +25,7 @@ app.Add<NginxCommands>("nginx");
 app.Add<ServicesCommands>("services");
 app.Add<HealthCommands>();
 app.Add<WatchdogCommands>();
+app.Add<InstallCommands>();
 Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());
 
 return CliApp.Run(app, args);
