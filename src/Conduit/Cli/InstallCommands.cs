@@ -6,7 +6,7 @@ using ConsoleAppFramework;
 
 namespace Conduit.Cli;
 
-/// <summary>`conduit install|uninstall|update`: the installation lifecycle.</summary>
+/// <summary>`conduit install|uninstall|update|migrate`: the installation lifecycle.</summary>
 public sealed class InstallCommands
 {
     /// <summary>Install (or complete, or re-check) conduit on this host: Docker, settings, binary, nodes, key backups, services. Running it again changes nothing.</summary>
@@ -57,6 +57,13 @@ public sealed class InstallCommands
     [Command("update")]
     public Task Update(string? image = null, bool noPull = false, CancellationToken ct = default) =>
         new NodeUpdate(CliApp.Paths, Console.Out).RunAsync(image, !noPull, ct);
+
+    /// <summary>Take over an install of the old bash manager: keys backed up first, settings parsed (never run), its containers recreated by conduit on the same volumes, its cron/unit files replaced. Proxy IDs are printed before and after.</summary>
+    /// <param name="dryRun">print the plan, change nothing</param>
+    /// <param name="name">the old tool's first container name</param>
+    [Command("migrate")]
+    public Task Migrate(bool dryRun = false, string name = "conduit", CancellationToken ct = default) =>
+        new Migration(CliApp.Paths, Console.Out).RunAsync(name, dryRun, ct);
 
     static InstallOptions Wizard(InstallOptions o)
     {
