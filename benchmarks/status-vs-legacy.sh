@@ -2,13 +2,12 @@
 # Times `conduit status --json` for 8 running stand-in nodes against the old tool's way of getting the same
 # picture (docker inspect + docker logs --tail per container, then docker stats --no-stream), in the same run,
 # and times `conduit scale 8` from zero. Usage: benchmarks/status-vs-legacy.sh [path/to/conduit]
-# Needs a running Docker engine, hyperfine and jq; builds the stand-in image if missing. Cleans up after itself.
+# Needs a running Docker engine and hyperfine; builds the stand-in image if missing. Cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-out/linux-x64/conduit}")
 [[ -x $bin ]] || { echo "bench: $bin not found (run scripts/publish.sh first)" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "bench: hyperfine missing (apt-get install hyperfine)" >&2; exit 1; }
-command -v jq >/dev/null || { echo "bench: jq missing (apt-get install jq)" >&2; exit 1; }
 tests/standin/build.sh
 
 name=b$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
@@ -33,14 +32,13 @@ trap cleanup EXIT
 export CONDUIT_HOME=$home NO_COLOR=1
 printf 'CONTAINER_NAME=%s\nCONDUIT_IMAGE=conduit-standin:test\nCONTAINER_COUNT=0\nMETRICS_PORT_BASE=%s\n' "$name" "$(free_base)" > "$home/settings.conf"
 
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$bin" scale 8 >/dev/null
-scale_s=$(echo "$(date +%s.%N) - $start" | bc)
-printf 'conduit scale 8 (from zero): %.2f s\n' "$scale_s"
+printf 'conduit scale 8 (from zero): %s s\n' "$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')"
 
 # Wait (bounded) until every node answers its metrics endpoint, so both sides see a settled cluster.
 for _ in $(seq 100); do
-  [[ $("$bin" status --json | jq '.totals.healthy') == 8 ]] && break
+  "$bin" status --json | grep -q '"healthy": 8,' && break
   sleep 0.3
 done
 
@@ -56,10 +54,13 @@ docker stats --no-stream $containers >/dev/null
 LEGACY
 chmod +x "$work/legacy.sh"
 
-hyperfine -N --warmup 2 --runs 20 --export-json "$work/new.json" "$bin status --json" >/dev/null
-hyperfine --warmup 1 --runs 5 --export-json "$work/old.json" "$work/legacy.sh" >/dev/null
-new=$(jq '.results[0].mean' "$work/new.json")
-old=$(jq '.results[0].mean' "$work/old.json")
-printf 'conduit status --json, 8 nodes:        %8.1f ms (mean of 20, ±%.1f)\n' "$(echo "$new * 1000" | bc -l)" "$(jq '.results[0].stddev * 1000' "$work/new.json")"
-printf 'legacy inspect+logs+stats, 8 nodes:    %8.1f ms (mean of 5, ±%.1f)\n' "$(echo "$old * 1000" | bc -l)" "$(jq '.results[0].stddev * 1000' "$work/old.json")"
-printf 'ratio: %.1fx faster\n' "$(echo "$old / $new" | bc -l)"
+hyperfine -N --warmup 2 --runs 20 --export-csv "$work/new.csv" "$bin status --json" >/dev/null 2>&1
+hyperfine --warmup 1 --runs 5 --export-csv "$work/old.csv" "$work/legacy.sh" >/dev/null 2>&1
+# CSV: command,mean,stddev,... in seconds
+awk -F, 'FNR == 2 { mean[FILENAME] = $2; sd[FILENAME] = $3 }
+  END {
+    n = ARGV[1]; o = ARGV[2]
+    printf "conduit status --json, 8 nodes:        %8.1f ms (mean of 20, +-%.1f)\n", mean[n] * 1000, sd[n] * 1000
+    printf "legacy inspect+logs+stats, 8 nodes:    %8.1f ms (mean of 5, +-%.1f)\n", mean[o] * 1000, sd[o] * 1000
+    printf "ratio: %.1fx faster\n", mean[o] / mean[n]
+  }' "$work/new.csv" "$work/old.csv"

@@ -9,7 +9,7 @@ printf 'CONTAINER_NAME=%s\nCONDUIT_IMAGE=conduit-standin:test\nCONTAINER_COUNT=0
   "$cluster_name" "$cluster_port" > "$cluster_home/settings.conf"
 "$(dirname "$0")/../tests/standin/build.sh" >/dev/null
 check cluster-scale-1 env CONDUIT_HOME="$cluster_home" "$bin" scale 1
-check cluster-status-json bash -c "CONDUIT_HOME='$cluster_home' '$bin' status --json | jq -e '.totals.running == 1 and .containers[0].state == \"running\" and .containers[0].name == \"$cluster_name\"'"
+check cluster-status-json bash -c "out=\$(CONDUIT_HOME='$cluster_home' '$bin' status --json) && grep -q '\"running\": 1,' <<<\"\$out\" && grep -q '\"name\": \"$cluster_name\",' <<<\"\$out\" && grep -q '\"state\": \"running\",' <<<\"\$out\""
 check cluster-scale-0-purge env CONDUIT_HOME="$cluster_home" "$bin" scale 0 --purge --yes
 check cluster-nothing-left bash -c "test -z \"\$(docker ps -aq --filter label=io.conduit.instance=$cluster_name)\" && test -z \"\$(docker volume ls -q --filter label=io.conduit.instance=$cluster_name)\""
 # Cleanup even when a check failed.

@@ -26,6 +26,12 @@ app.Add<ServicesCommands>("services");
 app.Add<HealthCommands>();
 app.Add<WatchdogCommands>();
 app.Add<InstallCommands>();
+app.Add<TrackCommands>();
+app.Add<GeoipCommands>("geoip");
+app.Add<VersionCommands>();
+app.Add<EbpfCommands>();
+
+// Scaling in bridge mode regenerates the nginx balancer.
 Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());
 
 return CliApp.Run(app, args);

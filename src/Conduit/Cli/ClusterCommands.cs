@@ -11,7 +11,7 @@ public sealed class ClusterCommands
     /// <summary>Start the nodes: create missing containers, start stopped ones, recreate those whose settings changed.</summary>
     [Command("start")]
     public Task Start(CancellationToken ct = default) =>
-        Run((ops, token) => ops.StartAsync(token), "started", ct);
+        Run((ops, token) => ops.StartAsync(token), "started", ct, pullIfMissing: true);
 
     /// <summary>Stop every node container (volumes and keys are kept).</summary>
     [Command("stop")]
@@ -21,7 +21,7 @@ public sealed class ClusterCommands
     /// <summary>Restart the nodes; only containers whose settings changed are recreated.</summary>
     [Command("restart")]
     public Task Restart(CancellationToken ct = default) =>
-        Run((ops, token) => ops.RestartAsync(token), "restarted", ct);
+        Run((ops, token) => ops.RestartAsync(token), "restarted", ct, pullIfMissing: true);
 
     /// <summary>Run N node containers: adds or removes only the difference and saves CONTAINER_COUNT.</summary>
     /// <param name="count">-count, number of containers (0 removes them all)</param>
@@ -33,7 +33,7 @@ public sealed class ClusterCommands
         if (count is < 0 or > 256) throw new UsageException($"scale: count must be 0..256, got {count}");
         if (purge && !yes && !Terminal.Confirm($"--purge deletes the data volumes, including node keys, of containers above {count}. Continue?"))
             throw new UsageException("--purge needs confirmation: answer y, or pass --yes (back up keys first with `conduit backup`)");
-        return Run((ops, token) => ops.ScaleAsync(count, purge, HostFacts.Current(), token), "scaled", ct);
+        return Run((ops, token) => ops.ScaleAsync(count, purge, HostFacts.Current(), token), "scaled", ct, pullIfMissing: count > 0);
     }
 
     /// <summary>Show every node container: state, health, uptime, restarts, image, limits, ports.</summary>
@@ -58,10 +58,19 @@ public sealed class ClusterCommands
         Console.WriteLine($"{reference}: {result.Digest ?? result.Id}");
     }
 
-    static async Task Run(Func<ClusterOperations, CancellationToken, Task<ClusterReport>> work, string verb, CancellationToken ct)
+    static async Task Run(Func<ClusterOperations, CancellationToken, Task<ClusterReport>> work, string verb, CancellationToken ct, bool pullIfMissing = false)
     {
         var settings = ConduitSettings.Load(CliApp.Paths.SettingsFile);
-        var report = await DockerEngine.RunAsync(engine => work(new ClusterOperations(engine, settings, CliApp.Paths), ct), ct);
+        var report = await DockerEngine.RunAsync(async engine =>
+        {
+            // Like `docker run`: a first start on a fresh host fetches the node image (with progress).
+            if (pullIfMissing && await engine.TryInspectImageAsync(settings.Image, ct) is null)
+            {
+                Console.Error.WriteLine($"pulling {settings.Image} (not on this host yet)");
+                await ImagePull.PullAsync(engine, settings.Image, Console.Error, !Console.IsErrorRedirected, ct);
+            }
+            return await work(new ClusterOperations(engine, settings, CliApp.Paths), ct);
+        }, ct);
         foreach (var node in report.Nodes)
         {
             var line = $"{node.Name,-20} {Describe(node.Action)}";

@@ -30,6 +30,13 @@ public static class ClusterStatusView
     public static void WriteContainer(Utf8JsonWriter w, ContainerStatus c)
     {
         w.WriteStartObject();
+        WriteContainerFields(w, c);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The container's fields without the enclosing object, so richer views can add their own next to them.</summary>
+    public static void WriteContainerFields(Utf8JsonWriter w, ContainerStatus c)
+    {
         w.WriteNumber("index", c.Index);
         w.WriteString("name", c.Name);
         WriteStringOrNull(w, "id", c.Id);
@@ -60,7 +67,6 @@ public static class ClusterStatusView
         w.WriteString("network_mode", c.NetworkMode);
         w.WriteBoolean("spec_current", c.SpecCurrent);
         WriteStringOrNull(w, "problem", c.Problem);
-        w.WriteEndObject();
     }
 
     static void WriteStringOrNull(Utf8JsonWriter w, string name, string? value)

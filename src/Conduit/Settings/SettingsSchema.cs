@@ -59,6 +59,7 @@ public static partial class SettingsSchema
         new("TRACK_BACKEND", "auto", "tracker capture backend", Choice("auto", "ebpf", "pcap")),
         new("TRACK_INTERFACE", "", "tracker interface (default: the default route's)", Interface),
         new("GEOIP_DB", "", "country database file (default: the embedded one)", Text(4096)),
+        new("TRACK_STATUS_ADDR", "127.0.0.1:9479", "tracker service: loopback address serving /snapshot and /metrics", Text(64)),
         new("DATA_CAP_GB", "0", "data cap in GiB (0 = off)", Decimal(0, 1_000_000)),
         new("DATA_CAP_IFACE", "", "interface the data cap counts", Interface),
         new("DATA_CAP_BASELINE_RX", "0", "rx bytes at the last cap reset", Int64(0)),

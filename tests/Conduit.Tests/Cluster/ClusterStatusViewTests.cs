@@ -74,3 +74,19 @@ public class ClusterStatusViewTests
         Assert.StartsWith("conduit: pull 127.0.0.1:9/nothing:latest: ", line);
     }
 }
+
+public class MissingImageTests
+{
+    [Fact]
+    public void StartPullsAMissingImageAndReportsWhyItCouldNot()
+    {
+        using var box = new DockerSandbox();
+        box.Set("CONDUIT_IMAGE", "127.0.0.1:9/nothing:latest");
+        var r = box.Conduit("scale", "1");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("pulling 127.0.0.1:9/nothing:latest (not on this host yet)", r.Stderr);
+        Assert.Contains("conduit: pull 127.0.0.1:9/nothing:latest: ", r.Stderr);
+        Assert.Null(box.Inspect(box.Names.Container(1)));
+        Assert.Contains("CONTAINER_COUNT=0", File.ReadAllText(box.Paths.SettingsFile));
+    }
+}

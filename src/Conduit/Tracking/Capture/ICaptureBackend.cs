@@ -1,0 +1,23 @@
+using Conduit.Tracking.Model;
+
+namespace Conduit.Tracking.Capture;
+
+/// <summary>
+/// A source of traffic for the accountant: libpcap ("pcap") here, eBPF ("ebpf") in Tracking/Ebpf. The backend
+/// owns the one thread that writes to the accountant; it calls <c>heartbeat</c> on that thread at least every
+/// ~100 ms (between batches) so snapshots are built by the writer itself, without locks.
+/// </summary>
+public interface ICaptureBackend : IDisposable
+{
+    /// <summary>"pcap" or "ebpf": shown in the TUI header and the JSON.</summary>
+    string Name { get; }
+
+    /// <summary>The interface name, or the file being replayed.</summary>
+    string Source { get; }
+
+    /// <summary>Feeds the accountant until the source ends (a file) or <paramref name="stop"/> is cancelled.</summary>
+    void Run(TrafficAccountant accountant, Action heartbeat, CancellationToken stop);
+
+    /// <summary>Packets the kernel dropped since the capture began; called on the capture thread.</summary>
+    ulong ReadKernelDropped();
+}

@@ -1,0 +1,206 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Conduit.Tracking.Model;
+using Conduit.Tracking.Packets;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace Conduit.Tracking.Capture;
+
+/// <summary>Why a capture could not start: the message is the one line the user sees.</summary>
+public sealed class CaptureException(string message, bool permission = false) : Exception(message)
+{
+    public bool IsPermission { get; } = permission;
+}
+
+/// <summary>
+/// libpcap through SharpPcap, on a live interface or a pcap/pcapng file. Uses the allocation-free
+/// <c>GetNextPacketPointers</c> path: the header and frame are read in place from libpcap's buffer.
+/// Live captures use a small snap length (headers only), a large kernel ring and a 100 ms read timeout
+/// instead of immediate mode, so the kernel hands over packets in blocks rather than one wakeup each.
+/// </summary>
+public sealed unsafe partial class PcapBackend : ICaptureBackend
+{
+    public const string DefaultFilter = "(tcp or udp) and not port 22";
+    /// <summary>Enough for Ethernet + 2 VLAN tags + IPv6 with extension headers + a full TCP header.</summary>
+    public const int SnapLength = 256;
+    public const int KernelBufferBytes = 64 << 20;
+    const int BatchSize = 4096;
+
+    readonly PcapDevice _device;
+    readonly bool _live;
+    readonly int _linkType;
+    int _selectableFd = -1;
+
+    PcapBackend(PcapDevice device, string source, bool live)
+    {
+        _device = device;
+        Source = source;
+        _live = live;
+        _linkType = (int)device.LinkType;
+        if (!LinkTypes.IsSupported(_linkType))
+        {
+            device.Dispose();
+            throw new CaptureException($"{source}: link type {LinkTypes.Name(_linkType)} is not supported (Ethernet, Linux cooked v1/v2 and raw IP are)");
+        }
+    }
+
+    public string Name => "pcap";
+    public string Source { get; }
+    public int LinkType => _linkType;
+
+    /// <summary>Opens a live interface with the given BPF filter.</summary>
+    public static PcapBackend OpenLive(string interfaceName, string filter)
+    {
+        LibPcapLiveDevice? device = null;
+        foreach (var candidate in LibPcapLiveDeviceList.New())
+        {
+            if (candidate.Name == interfaceName) device = candidate;
+            else candidate.Dispose();
+        }
+        if (device is null) throw new CaptureException($"--interface: no interface named '{interfaceName}'");
+        try
+        {
+            device.Open(new DeviceConfiguration
+            {
+                Mode = DeviceModes.None,
+                Snaplen = SnapLength,
+                ReadTimeout = 100,
+                BufferSize = KernelBufferBytes,
+                Immediate = false,
+            });
+        }
+        catch (Exception e) when (e is PcapException or InvalidOperationException)
+        {
+            device.Dispose();
+            if (IsPermissionError(e.Message))
+                throw new CaptureException(
+                    $"capturing on {interfaceName} needs CAP_NET_RAW: run as root, or `setcap cap_net_raw,cap_net_admin+eip {Environment.ProcessPath}`",
+                    permission: true);
+            throw new CaptureException($"{interfaceName}: cannot start the capture ({FirstLine(e.Message)})");
+        }
+        var backend = new PcapBackend(device, interfaceName, live: true);
+        backend.SetFilter(filter);
+        // libpcap's TPACKET_V3 read loops inside poll(-1) until a packet arrives, so the read timeout never
+        // surfaces. Non-blocking reads plus our own 100 ms poll keep heartbeats (snapshots, stop) going when idle.
+        device.NonBlockingMode = true;
+        backend._selectableFd = PcapGetSelectableFd(device.Handle.DangerousGetHandle());
+        return backend;
+    }
+
+    /// <summary>Opens a pcap or pcapng file for replay (an optional filter applies as on a live capture).</summary>
+    public static PcapBackend OpenFile(string path, string? filter)
+    {
+        if (!File.Exists(path)) throw new CaptureException($"--read: {path}: no such file");
+        var device = new CaptureFileReaderDevice(path);
+        try
+        {
+            device.Open(new DeviceConfiguration());
+        }
+        catch (Exception e) when (e is PcapException or InvalidOperationException)
+        {
+            device.Dispose();
+            throw new CaptureException($"--read: {path}: not a pcap or pcapng file ({FirstLine(e.Message)})");
+        }
+        var backend = new PcapBackend(device, path, live: false);
+        if (!string.IsNullOrWhiteSpace(filter)) backend.SetFilter(filter);
+        return backend;
+    }
+
+    void SetFilter(string filter)
+    {
+        try
+        {
+            _device.Filter = filter;
+        }
+        catch (Exception e) when (e is PcapException or InvalidOperationException)
+        {
+            _device.Dispose();
+            throw new CaptureException($"--filter: '{filter}' is not a valid capture filter ({FirstLine(e.Message)})");
+        }
+    }
+
+    public void Run(TrafficAccountant accountant, Action heartbeat, CancellationToken stop)
+    {
+        IntPtr header = IntPtr.Zero, data = IntPtr.Zero;
+        int linkType = _linkType;
+        while (!stop.IsCancellationRequested)
+        {
+            bool ended = false;
+            for (int i = 0; i < BatchSize; i++)
+            {
+                int status = _device.GetNextPacketPointers(ref header, ref data);
+                if (status == 1)
+                {
+                    Account(accountant, linkType, header, data);
+                    continue;
+                }
+                if (status == 0) // nothing buffered: wait (at most 100 ms) for the kernel to hand over a block
+                {
+                    if (_selectableFd >= 0) WaitReadable(_selectableFd, 100);
+                    break;
+                }
+                if (status == -2) { ended = true; break; } // end of file
+                throw new CaptureException($"{Source}: capture failed ({_device.LastError})");
+            }
+            heartbeat();
+            if (ended) return;
+        }
+    }
+
+    // struct pcap_pkthdr on 64-bit Linux: struct timeval (2 x long), bpf_u_int32 caplen, bpf_u_int32 len.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Account(TrafficAccountant accountant, int linkType, IntPtr header, IntPtr data)
+    {
+        byte* h = (byte*)header;
+        long seconds = *(long*)h;
+        int captured = (int)*(uint*)(h + 16);
+        int wire = (int)*(uint*)(h + 20);
+        accountant.AddFrame(linkType, new ReadOnlySpan<byte>((void*)data, captured), wire, (uint)seconds);
+    }
+
+    static void WaitReadable(int fd, int milliseconds)
+    {
+        PollFd pfd = new() { Fd = fd, Events = 1 /* POLLIN */ };
+        _ = Poll(&pfd, 1, milliseconds);
+    }
+
+    struct PollFd
+    {
+        public int Fd;
+        public short Events, Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "poll")]
+    private static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libpcap.so.0.8", EntryPoint = "pcap_get_selectable_fd")]
+    private static partial int PcapGetSelectableFd(IntPtr pcap);
+
+    public ulong ReadKernelDropped()
+    {
+        if (!_live) return 0;
+        try
+        {
+            var stats = _device.Statistics;
+            if (stats is null) return 0;
+            return (ulong)stats.DroppedPackets + stats.InterfaceDroppedPackets;
+        }
+        catch (PcapException)
+        {
+            return 0;
+        }
+    }
+
+    static bool IsPermissionError(string message) =>
+        message.Contains("permission", StringComparison.OrdinalIgnoreCase) ||
+        message.Contains("not permitted", StringComparison.OrdinalIgnoreCase);
+
+    static string FirstLine(string message)
+    {
+        int i = message.IndexOfAny(['\r', '\n']);
+        return i < 0 ? message : message[..i];
+    }
+
+    public void Dispose() => _device.Dispose();
+}

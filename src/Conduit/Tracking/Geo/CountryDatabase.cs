@@ -1,0 +1,148 @@
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography;
+using Conduit.Tracking.Packets;
+using MaxMind.Db;
+
+namespace Conduit.Tracking.Geo;
+
+/// <summary>Facts about the loaded database for `conduit geoip info`.</summary>
+public sealed record CountryDatabaseInfo(string Source, string DatabaseType, DateTime BuildDate, int IpVersion, long Size, string Sha256);
+
+/// <summary>
+/// Maps addresses to country ids with a MaxMind DB file (the embedded DB-IP default or a user's GeoLite2 /
+/// DB-IP file). Reserved ranges never reach the database. A small direct-mapped cache remembers the last
+/// network seen per address prefix, so repeated lookups inside one network cost a few compares, exactly.
+/// Not thread-safe: owned by the accounting thread (one writer).
+/// </summary>
+public sealed class CountryDatabase : IDisposable
+{
+    public const string EmbeddedName = "embedded";
+    public const string EmbeddedResource = "conduit.geo.country.mmdb";
+    /// <summary>Pinned checksum of the embedded file (Tracking/Geo/data/SOURCE.txt); a test checks it.</summary>
+    public const string EmbeddedSha256 = "4e7f53dd9c6ebe0e7244d5dd4cc03639bc9dbe0a5a83eca90db50eeaeea72024";
+
+    const int CacheBits = 14;
+    readonly Reader _reader;
+    readonly byte[] _bytes;
+    readonly CacheSlot[] _cache = new CacheSlot[1 << CacheBits];
+
+    struct CacheSlot
+    {
+        public ulong NetHi, NetLo; // network address (masked)
+        public int Bits;           // prefix length over the 128-bit key; 0 = empty slot
+        public int Country;
+    }
+
+    CountryDatabase(string source, byte[] bytes)
+    {
+        Source = source;
+        _bytes = bytes;
+        try
+        {
+            _reader = new Reader(new MemoryStream(bytes, writable: false));
+        }
+        catch (Exception e) when (e is InvalidDatabaseException or IOException or ArgumentException)
+        {
+            throw new InvalidDataException($"{source}: not a MaxMind DB country database ({e.Message})");
+        }
+    }
+
+    /// <summary>"embedded" or the file path.</summary>
+    public string Source { get; }
+
+    public static CountryDatabase OpenEmbedded()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(EmbeddedResource)
+            ?? throw new InvalidOperationException("the embedded country database is missing from the binary");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return new CountryDatabase(EmbeddedName, bytes);
+    }
+
+    /// <summary>Opens a user's file; throws <see cref="InvalidDataException"/> naming the file when it is unusable.</summary>
+    public static CountryDatabase Open(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot read the country database ({e.Message})");
+        }
+        return new CountryDatabase(path, bytes);
+    }
+
+    /// <summary>The embedded database unless a path is given (empty = embedded).</summary>
+    public static CountryDatabase OpenDefaultOr(string? path) =>
+        string.IsNullOrEmpty(path) ? OpenEmbedded() : Open(path);
+
+    public CountryDatabaseInfo Info()
+    {
+        var m = _reader.Metadata;
+        return new CountryDatabaseInfo(Source, m.DatabaseType, m.BuildDate, m.IPVersion, _bytes.Length,
+            Convert.ToHexStringLower(SHA256.HashData(_bytes)));
+    }
+
+    /// <summary>Country id for an address, reserved ranges first, then the cache, then the database.</summary>
+    public int Resolve(IpKey ip)
+    {
+        if (ReservedRanges.Contains(ip)) return Countries.Reserved;
+        ref var slot = ref _cache[SlotOf(ip)];
+        if (slot.Bits != 0 && InNetwork(ip, slot.NetHi, slot.NetLo, slot.Bits)) return slot.Country;
+        int country = LookupUncached(ip, out int bits);
+        if (bits > 0)
+        {
+            Mask(ip, bits, out slot.NetHi, out slot.NetLo);
+            slot.Bits = bits;
+            slot.Country = country;
+        }
+        return country;
+    }
+
+    /// <summary>The database lookup itself (allocates an IPAddress and the record): used once per new network.</summary>
+    public int LookupUncached(IpKey ip, out int bits)
+    {
+        var address = ip.ToIPAddress();
+        CountryRecord? record;
+        int prefix;
+        try
+        {
+            record = _reader.Find<CountryRecord>(address, out prefix);
+        }
+        catch (InvalidDatabaseException)
+        {
+            bits = 0;
+            return Countries.Unknown;
+        }
+        // The reader reports IPv4 prefixes within the IPv4 subtree (0..32); make them 128-bit (::ffff:0:0/96).
+        bits = ip.IsV4 ? 96 + Math.Min(prefix, 32) : prefix;
+        return record?.Code is { } code ? Countries.Id(code) : Countries.Unknown;
+    }
+
+    /// <summary>The country code of an address as text (for `conduit geoip lookup`).</summary>
+    public string Lookup(IPAddress address) => Countries.Code(Resolve(IpKey.From(address)));
+
+    // The cache slot depends only on the top 16 bits (IPv4) / 32 bits (IPv6): every address of a network
+    // longer than that prefix lands in the same slot, so a hit is exact and a miss is one database lookup.
+    static int SlotOf(IpKey ip)
+    {
+        ulong top = ip.IsV4 ? ip.V4 >> 16 : (ip.Hi >> 32) | 0x1_0000_0000UL;
+        return (int)((top * 0x9E3779B97F4A7C15UL) >> (64 - CacheBits));
+    }
+
+    static void Mask(IpKey ip, int bits, out ulong hi, out ulong lo)
+    {
+        if (bits >= 128) { hi = ip.Hi; lo = ip.Lo; return; }
+        if (bits >= 64) { hi = ip.Hi; lo = bits == 64 ? 0 : ip.Lo & ~(ulong.MaxValue >> (bits - 64)); return; }
+        hi = bits == 0 ? 0 : ip.Hi & ~(ulong.MaxValue >> bits);
+        lo = 0;
+    }
+
+    static bool InNetwork(IpKey ip, ulong netHi, ulong netLo, int bits)
+    {
+        Mask(ip, bits, out var hi, out var lo);
+        return hi == netHi && lo == netLo;
+    }
+
+    public void Dispose() => _reader.Dispose();
+}

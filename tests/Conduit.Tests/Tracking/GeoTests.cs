@@ -1,0 +1,94 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using Conduit.Tracking.Geo;
+using Conduit.Tracking.Packets;
+
+namespace Conduit.Tests.Tracking;
+
+public class GeoTests
+{
+    [Fact]
+    public void Embedded_database_matches_its_pinned_checksum_and_source_note()
+    {
+        using var stream = typeof(CountryDatabase).Assembly.GetManifestResourceStream(CountryDatabase.EmbeddedResource)!;
+        var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+        Assert.Equal(CountryDatabase.EmbeddedSha256, hash);
+        using var note = typeof(CountryDatabase).Assembly.GetManifestResourceStream("conduit.geo.source.txt")!;
+        var text = new StreamReader(note).ReadToEnd();
+        Assert.Contains(hash, text);
+        Assert.Contains("CC BY 4.0", text);
+        Assert.Contains("DB-IP", text);
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8", "US")]
+    [InlineData("10.1.2.3", "--")]
+    [InlineData("100.64.0.1", "--")]
+    [InlineData("192.168.1.1", "--")]
+    [InlineData("127.0.0.1", "--")]
+    [InlineData("169.254.1.1", "--")]
+    [InlineData("224.0.0.251", "--")]
+    [InlineData("198.51.100.7", "--")]
+    [InlineData("fe80::1", "--")]
+    [InlineData("fd00::2", "--")]
+    [InlineData("::1", "--")]
+    [InlineData("2001:db8::1", "--")]
+    [InlineData("ff02::1", "--")]
+    public void Reserved_ranges_never_reach_a_country(string ip, string expected)
+    {
+        using var db = Geo.Fresh();
+        Assert.Equal(expected, db.Lookup(System.Net.IPAddress.Parse(ip)));
+    }
+
+    [Fact]
+    public void Cached_resolution_equals_the_database_for_random_addresses()
+    {
+        using var cached = Geo.Fresh();
+        using var plain = Geo.Fresh();
+        var rng = new Random(7);
+        Span<byte> v6 = stackalloc byte[16];
+        for (int i = 0; i < 20_000; i++)
+        {
+            IpKey key;
+            if (i % 3 == 0)
+            {
+                rng.NextBytes(v6);
+                v6[0] = (byte)(0x20 | (v6[0] & 0x0F)); // 2000::/4, the global unicast space
+                key = IpKey.FromV6(v6);
+            }
+            else
+            {
+                // Cluster addresses so the cache sees hits inside the same networks.
+                uint a = (uint)rng.Next(1, 224) << 24 | (uint)rng.Next(0, 4) << 16 | (uint)rng.Next(0, 65536);
+                key = IpKey.FromV4(a);
+            }
+            int expected = ReservedRanges.Contains(key) ? Countries.Reserved : plain.LookupUncached(key, out _);
+            Assert.Equal(expected, cached.Resolve(key));
+            Assert.Equal(expected, cached.Resolve(key)); // and again, from the cache
+        }
+    }
+
+    [Fact]
+    public void Country_names_come_from_the_iso_table()
+    {
+        Assert.Equal("United States", Countries.Name(Countries.Id("US")));
+        Assert.Equal("Germany", Countries.Name(Countries.Id("de")));
+        Assert.Equal("??", Countries.Code(Countries.Unknown));
+        Assert.Equal(Countries.Unknown, Countries.Id("U1"));
+        Assert.True(Countries.IsKnownCode("IR"));
+        Assert.False(Countries.IsKnownCode("ZZ"));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_is_refused_with_its_path()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "not a database");
+            var e = Assert.Throws<InvalidDataException>(() => CountryDatabase.Open(path));
+            Assert.Contains(path, e.Message);
+        }
+        finally { File.Delete(path); }
+    }
+}
