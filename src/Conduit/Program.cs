@@ -26,6 +26,7 @@ app.Add<NginxCommands>("nginx");
 app.Add<ServicesCommands>("services");
 app.Add<HealthCommands>();
 app.Add<WatchdogCommands>();
+app.Add<InstallCommands>();
 app.Add<TrackCommands>();
 app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();

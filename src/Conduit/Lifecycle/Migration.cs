@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using Conduit.Cli;
+using Conduit.Cluster;
+using Conduit.Host;
+using Conduit.Host.Services;
+using Conduit.Identity;
+using Conduit.Platform;
+using Conduit.Settings;
+using Docker.DotNet.Models;
+
+namespace Conduit.Lifecycle;
+
+/// <summary>
+/// `conduit migrate`: takes over an install of the old bash manager. Its settings are PARSED (never executed),
+/// every node key is backed up before anything changes, its containers (the only foreign containers conduit ever
+/// adopts) are replaced by ours on the SAME volumes, and its cron/unit files are swapped for ours. Proxy IDs are
+/// printed before and after and must match.
+/// </summary>
+public sealed class Migration(ConduitPaths paths, TextWriter output)
+{
+    const uint StopTimeoutSeconds = 30;
+
+    public sealed record Plan(List<(string Key, string Value)> Settings, List<string> LeftOut, List<int> Containers, List<string> OldFiles, string? Script);
+
+    /// <summary>The old settings.conf, line by line: a line our parser refuses ($(...), `...`) is left out, not fatal.</summary>
+    public static (List<(string Key, string Value)> Kept, List<string> LeftOut) ParseOldSettings(string path, HostFacts host)
+    {
+        var kept = new Dictionary<string, string>(StringComparer.Ordinal);
+        var leftOut = new List<string>();
+        if (!File.Exists(path)) return ([], leftOut);
+        var lines = File.ReadAllLines(path);
+        for (var n = 0; n < lines.Length; n++)
+        {
+            SettingsFile line;
+            try
+            {
+                line = SettingsFile.Parse($"{path}:{n + 1}", Encoding.UTF8.GetBytes(lines[n] + "\n"));
+            }
+            catch (UsageException e)
+            {
+                leftOut.Add(e.Message.Replace(":1:", ":", StringComparison.Ordinal));
+                continue;
+            }
+            foreach (var (key, value, _) in line.Entries)
+            {
+                if (!SettingsSchema.TryResolve(key, out var def, out var container))
+                {
+                    leftOut.Add($"{key}: not a conduit setting (old tool's own)");
+                    continue;
+                }
+                if (ConduitSettings.Validate(def, value, host) is { } problem)
+                {
+                    leftOut.Add($"{ConduitSettings.Describe(key, value, def)} {problem}");
+                    continue;
+                }
+                if (value.Length == 0) continue;
+                // One canonical spelling per setting: the old tool's aliases (DOCKER_CPUS, CPUS_2) map onto ours.
+                kept[container == 0 ? def.Key : SettingsSchema.ContainerKeys(def, container).First()] = value;
+            }
+        }
+        return (kept.Select(k => (k.Key, k.Value)).ToList(), leftOut);
+    }
+
+    public async Task RunAsync(string name, bool dryRun, CancellationToken ct)
+    {
+        var host = HostFacts.Current();
+        var (kept, leftOut) = ParseOldSettings(paths.SettingsFile, host);
+        if (name != "conduit") kept.Insert(0, ("CONTAINER_NAME", name));
+        var file = SettingsFile.Empty(paths.SettingsFile);
+        foreach (var (k, v) in kept) file.Set(k, v);
+        var settings = ConduitSettings.FromFile(file, host);
+
+        using var engine = await DockerEngine.ConnectAsync(ct);
+        var ops = new ClusterOperations(engine, settings, paths);
+        var old = new List<int>();
+        for (var i = 1; i <= 256; i++)
+        {
+            var c = await engine.TryInspectContainerAsync(ops.Names.Container(i), ct);
+            if (c is null)
+            {
+                if (i > settings.ContainerCount) break;
+                continue;
+            }
+            if (!ops.Names.Owns(c.Config?.Labels)) old.Add(i);
+        }
+        var script = Path.Combine(paths.Home, "conduit");
+        var oldFiles = OldFiles(script);
+        if (old.Count == 0 && !File.Exists(script) && oldFiles.Count == 0)
+        {
+            output.WriteLine("nothing to migrate: no bash-manager script, containers or cron/unit files found");
+            return;
+        }
+
+        output.WriteLine($"plan ({(dryRun ? "dry run: nothing is changed" : "migrating")}):");
+        output.WriteLine($"  settings   import {(kept.Count == 0 ? "nothing" : string.Join(", ", kept.Select(k => ConduitSettings.Describe(k.Key, k.Value, Def(k.Key)).TrimEnd(':'))))}");
+        foreach (var l in leftOut) output.WriteLine($"  left out   {l}");
+        output.WriteLine($"  containers {(old.Count == 0 ? "none" : string.Join(", ", old.Select(ops.Names.Container)))}: keys backed up, replaced by conduit's containers on the same volumes");
+        foreach (var f in oldFiles) output.WriteLine($"  replace    {f} (moved to {paths.BackupsDir})");
+        if (File.Exists(script)) output.WriteLine($"  script     {script} (moved to {paths.BackupsDir})");
+        if (Directory.Exists(paths.TrafficStatsDir)) output.WriteLine($"  stats      {paths.TrafficStatsDir} kept as it is (not converted)");
+
+        var before = new Dictionary<int, string?>();
+        foreach (var i in old) before[i] = await ProxyIdAsync(ops, i, ct);
+        foreach (var (i, id) in before) output.WriteLine($"  proxy ID   {ops.Names.Container(i)}: {id ?? "(no key yet)"}");
+        if (dryRun) return;
+
+        // 1. Keys first: nothing changes unless every existing key is safely copied.
+        var now = DateTime.UtcNow;
+        foreach (var i in old)
+        {
+            var read = await ops.Data.ReadKeyAsync(i, ct);
+            if (!read.Exists) continue;
+            var state = NodeKeyState.From(i, ops.Names.Container(i), read.Location, read.Content);
+            if (state.Key is null) throw new CliException($"{read.Location} is not a valid node key ({state.Problem}): not migrating; restore or remove it first");
+            var b = KeyBackups.Write(paths.BackupsDir, state.Container, BackupKind.Backup, state.Content!, now);
+            output.WriteLine($"key        {state.Container}: {state.Key.ProxyId} backed up to {b.Path}");
+        }
+        // 2. Settings: the old file is kept in backups/, ours written atomically.
+        var stamp = now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        if (File.Exists(paths.SettingsFile))
+            AtomicFile.Copy(paths.SettingsFile, Path.Combine(paths.BackupsDir, $"settings.conf.bash.{stamp}"), AtomicFile.Private);
+        file.Save();
+        output.WriteLine($"settings   {paths.SettingsFile} written ({kept.Count} setting(s))");
+        // 3. Containers: old ones removed (volumes stay), ours created on those volumes by the start path.
+        foreach (var i in old)
+        {
+            var c = await engine.TryInspectContainerAsync(ops.Names.Container(i), ct);
+            if (c is null) continue;
+            await engine.Client.Containers.StopContainerAsync(c.ID, new ContainerStopParameters { WaitBeforeKillSeconds = StopTimeoutSeconds }, ct);
+            await engine.Client.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters(), ct);
+        }
+        var report = await ops.StartAsync(ct);
+        foreach (var n in report.Nodes) output.WriteLine($"node       {n.Name} {n.Action.ToString().ToLowerInvariant()}{(n.Detail is null ? "" : $" ({n.Detail})")}");
+        var failed = report.Nodes.Where(n => n.IsFailure).ToList();
+        if (failed.Count > 0) throw new CliException($"{string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}"))} (keys are in {paths.BackupsDir})");
+        var changed = new List<string>();
+        foreach (var (i, id) in before)
+        {
+            var after = await ProxyIdAsync(ops, i, ct);
+            output.WriteLine($"proxy ID   {ops.Names.Container(i)}: {id ?? "(none)"} -> {after ?? "(none)"}{(id == after ? "" : "  CHANGED")}");
+            if (id is not null && id != after) changed.Add(ops.Names.Container(i));
+        }
+        if (changed.Count > 0) throw new CliException($"proxy ID changed for {string.Join(", ", changed)}: restore the backups with `conduit restore`");
+        // 4. The old tool's own files: moved aside (never deleted), then our services.
+        var moved = Path.Combine(paths.BackupsDir, $"bash-manager.{stamp}");
+        foreach (var f in oldFiles.Append(script).Where(File.Exists))
+        {
+            Directory.CreateDirectory(moved);
+            File.Move(f, Path.Combine(moved, Path.GetFileName(f)));
+            output.WriteLine($"old file   {f} moved to {moved}");
+        }
+        foreach (var line in new ServicesInstaller(paths).Install(ServicesInstaller.AutoMode)) output.WriteLine($"services   {line}");
+        output.WriteLine("done       migrated; `conduit install --yes` completes the rest (binary, key backups, tuning if wanted)");
+    }
+
+    /// <summary>Cron and unit files that run the old script or its health/watchdog scripts (and that conduit did not write).</summary>
+    List<string> OldFiles(string script)
+    {
+        var ours = new ServicesInstaller(paths).RecordedFiles().ToHashSet();
+        var found = new List<string>();
+        foreach (var dir in new[] { paths.CronDir, paths.SystemdDir })
+        {
+            if (!Directory.Exists(dir)) continue;
+            foreach (var f in Directory.EnumerateFiles(dir))
+            {
+                if (ours.Contains(f) || !Path.GetFileName(f).Contains("conduit", StringComparison.Ordinal)) continue;
+                var text = File.ReadAllText(f);
+                if (text.Contains(ScriptOnHost(script), StringComparison.Ordinal) || text.Contains("health-check.sh", StringComparison.Ordinal) || text.Contains("nginx-watchdog.sh", StringComparison.Ordinal))
+                    found.Add(f);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The script's path as the host sees it (files under a test root still name /opt/conduit/conduit).</summary>
+    string ScriptOnHost(string script) =>
+        paths.SysRoot == "/" ? script : "/" + Path.GetRelativePath(paths.SysRoot, script);
+
+    static SettingDefinition Def(string key) => SettingsSchema.TryResolve(key, out var d, out _) ? d : throw new ArgumentException(key);
+
+    static async Task<string?> ProxyIdAsync(ClusterOperations ops, int index, CancellationToken ct)
+    {
+        var read = await ops.Data.ReadKeyAsync(index, ct);
+        return NodeKeyState.From(index, ops.Names.Container(index), read.Location, read.Exists ? read.Content : null).Key?.ProxyId;
+    }
+}
