@@ -28,6 +28,11 @@ public class ConventionTests
         Assert.Equal(0, r.ExitCode);
         foreach (var name in Conduit.Cli.CliApp.CommandNames)
             Assert.Contains(name, r.Stdout);
+        // And the other way: every command the help lists is known to the unknown-command check.
+        var listed = r.Stdout[r.Stdout.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n').Skip(1)
+            .Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[0]).ToHashSet();
+        Assert.NotEmpty(listed);
+        Assert.Subset(Conduit.Cli.CliApp.CommandNames, listed);
     }
 
     [Fact]
