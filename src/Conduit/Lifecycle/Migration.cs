@@ -1,3 +1,4 @@
+using Conduit.Tracking.Service;
 using System.Globalization;
 using System.Text;
 using Conduit.Cli;
@@ -86,7 +87,8 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
         }
         var script = Path.Combine(paths.Home, "conduit");
         var oldFiles = OldFiles(script);
-        if (old.Count == 0 && !File.Exists(script) && oldFiles.Count == 0)
+        var traffic = LegacyTrafficImport.Read(paths.TrafficStatsDir);
+        if (old.Count == 0 && !File.Exists(script) && oldFiles.Count == 0 && traffic is null)
         {
             output.WriteLine("nothing to migrate: no bash-manager script, containers or cron/unit files found");
             return;
@@ -98,7 +100,11 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
         output.WriteLine($"  containers {(old.Count == 0 ? "none" : string.Join(", ", old.Select(ops.Names.Container)))}: keys backed up, replaced by conduit's containers on the same volumes");
         foreach (var f in oldFiles) output.WriteLine($"  replace    {f} (moved to {paths.BackupsDir})");
         if (File.Exists(script)) output.WriteLine($"  script     {script} (moved to {paths.BackupsDir})");
-        if (Directory.Exists(paths.TrafficStatsDir)) output.WriteLine($"  stats      {paths.TrafficStatsDir} kept as it is (not converted)");
+        if (traffic is not null)
+        {
+            output.WriteLine($"  stats      import {traffic.CountryCount} countries ({traffic.BytesIn} bytes in, {traffic.BytesOut} out, {traffic.Ips} IPs) into {Path.Combine(paths.TrafficStatsDir, StateStore.FileName)}");
+            if (traffic.Unmapped.Count > 0) output.WriteLine($"  stats      counted as unknown (??): {string.Join(", ", traffic.Unmapped)}");
+        }
 
         var before = new Dictionary<int, string?>();
         foreach (var i in old) before[i] = await ProxyIdAsync(ops, i, ct);
@@ -149,6 +155,16 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
             Directory.CreateDirectory(moved);
             File.Move(f, Path.Combine(moved, Path.GetFileName(f)));
             output.WriteLine($"old file   {f} moved to {moved}");
+        }
+        if (traffic is not null)
+        {
+            traffic.AddTo(paths.TrafficStatsDir);
+            var movedStats = Path.Combine(moved, "traffic_stats");
+            Directory.CreateDirectory(movedStats);
+            // Moved aside once imported, so a second migrate cannot count them twice.
+            foreach (var f in new[] { LegacyTrafficImport.DataFile, LegacyTrafficImport.IpsFile }.Select(n => Path.Combine(paths.TrafficStatsDir, n)).Where(File.Exists))
+                File.Move(f, Path.Combine(movedStats, Path.GetFileName(f)));
+            output.WriteLine($"stats      imported into {Path.Combine(paths.TrafficStatsDir, StateStore.FileName)}; old files moved to {movedStats}");
         }
         foreach (var line in new ServicesInstaller(paths).Install(ServicesInstaller.AutoMode)) output.WriteLine($"services   {line}");
         output.WriteLine("done       migrated; `conduit install --yes` completes the rest (binary, key backups, tuning if wanted)");

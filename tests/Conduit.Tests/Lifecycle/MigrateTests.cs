@@ -32,6 +32,9 @@ public sealed class MigrateTests
             "TELEGRAM_SERVER_LABEL=\"$(hostname)\"\nVERSION=\"2.0\"\nUPDATE_CHANNEL=stable\n" +
             $"CONDUIT_IMAGE={DockerSandbox.StandinImage}\nMETRICS_PORT_BASE={s.MetricsPortBase}\n";
         File.WriteAllText(s.Paths.SettingsFile, oldSettings);
+        Directory.CreateDirectory(s.Paths.TrafficStatsDir);
+        File.WriteAllText(Path.Combine(s.Paths.TrafficStatsDir, "cumulative_data"), "Iran - #FreeIran|5000|700\nGermany|100|20\n");
+        File.WriteAllText(Path.Combine(s.Paths.TrafficStatsDir, "cumulative_ips"), "Iran - #FreeIran|5.160.0.1\nIran - #FreeIran|5.160.0.2\nGermany|5.9.0.1\n");
         File.WriteAllText(Path.Combine(s.Paths.Home, "conduit"), "#!/bin/bash\necho old manager\n");
         var cron = s.Root.Combine("etc", "cron.d", "conduit-health");
         Directory.CreateDirectory(Path.GetDirectoryName(cron)!);
@@ -73,6 +76,11 @@ public sealed class MigrateTests
         Assert.False(File.Exists(cron));
         Assert.False(File.Exists(Path.Combine(s.Paths.Home, "conduit")));
         Assert.Single(Directory.GetFiles(s.Paths.BackupsDir, "settings.conf.bash.*"));
+        // The old tracker totals are in our tracker's state, and the old files moved aside (never imported twice).
+        var state = File.ReadAllText(Path.Combine(s.Paths.TrafficStatsDir, "tracker.json"));
+        Assert.Matches("\"code\": \"IR\",[^}]*\"bytes_in\": 5000,[^}]*\"bytes_out\": 700", state);
+        Assert.Matches("\"code\": \"DE\",[^}]*\"bytes_in\": 100,[^}]*\"bytes_out\": 20", state);
+        Assert.False(File.Exists(Path.Combine(s.Paths.TrafficStatsDir, "cumulative_data")));
 
         var ours = s.Conduit("id", "--json");
         foreach (var id in ids) Assert.Contains(id, ours.Stdout);
