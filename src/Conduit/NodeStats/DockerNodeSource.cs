@@ -45,6 +45,11 @@ internal sealed class DockerNodeSource(DockerEngine engine, ClusterOperations cl
     public async Task<ContainerUsageSample?> UsageAsync(NodeTarget node, CancellationToken ct)
     {
         if (node.ContainerId is null || !node.Running) return null;
+        var id = node.ContainerId;
+        // The first sample names containers before they are listed: the cgroup needs the full ID.
+        if (id.Length != 64 && await engine.TryInspectContainerAsync(id, ct).ConfigureAwait(false) is { State.Running: true } inspected)
+            id = inspected.ID;
+        if (CgroupUsage.TryRead(id, DateTimeOffset.UtcNow) is { } fast) return fast;
         var last = new LastValue<ContainerStatsResponse>();
         try
         {
