@@ -265,11 +265,15 @@ public sealed class HealthRunner(ConduitPaths paths, ConduitSettings settings, I
     void CheckResources(List<HealthRow> rows)
     {
         var inv = CultureInfo.InvariantCulture;
-        var cpu = HostResources.CpuPercent(TimeSpan.FromMilliseconds(500));
+        var host = new Conduit.NodeStats.HostResources();
+        var before = host.Sample(DateTimeOffset.UtcNow);
+        Thread.Sleep(500);
+        var usage = Conduit.NodeStats.HostUsage.Between(before, host.Sample(DateTimeOffset.UtcNow));
+        var cpu = usage.CpuPercent;
         rows.Add(new("host cpu", cpu > ResourceAlertPercent ? HealthLevel.Warn : HealthLevel.Ok, string.Create(inv, $"{cpu:0}% busy")));
-        var mem = HostResources.MemoryPercent();
+        var mem = usage.MemPercent;
         rows.Add(new("host memory", mem > ResourceAlertPercent ? HealthLevel.Warn : HealthLevel.Ok, string.Create(inv, $"{mem:0}% used")));
-        var disk = HostResources.DiskPercent(paths.Home);
+        var disk = DiskUsage.Percent(paths.Home);
         rows.Add(new("disk", disk > 97 ? HealthLevel.Fail : disk > ResourceAlertPercent ? HealthLevel.Warn : HealthLevel.Ok,
             string.Create(inv, $"{disk:0}% used on the filesystem of {paths.Home}")));
     }
