@@ -69,7 +69,14 @@ public sealed class StandinCluster : IDisposable
         }
     }
 
-    internal NodeReading Scrape(int index) => TryScrape(index) ?? throw new InvalidOperationException($"node {index} metrics not answering");
+    /// <summary>One scrape, retried until it answers: busybox httpd in the stand-in can refuse a connection while
+    /// it forks the previous request's CGI on a loaded machine.</summary>
+    internal NodeReading Scrape(int index)
+    {
+        NodeReading? reading = null;
+        WaitFor(() => (reading = TryScrape(index)) is not null, $"node {index} metrics to answer", seconds: 30);
+        return reading!;
+    }
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails after the deadline (no fixed sleeps).</summary>
     public static void WaitFor(Func<bool> condition, string what, int seconds = 60)
