@@ -26,7 +26,7 @@ static class Pieces
     static void Time(string name, Action body)
     {
         double best = double.MaxValue;
-        for (int r = 0; r < 30; r++) { var sw = Stopwatch.StartNew(); body(); best = Math.Min(best, sw.Elapsed.TotalNanoseconds / 65536); }
+        for (int r = 0; r < 300; r++) { var sw = Stopwatch.StartNew(); body(); best = Math.Min(best, sw.Elapsed.TotalNanoseconds / 65536); }
         Console.WriteLine($"{name}: {best:0.0} ns");
     }
 }

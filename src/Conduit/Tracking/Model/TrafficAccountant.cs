@@ -22,7 +22,6 @@ public sealed class TrafficAccountant
     readonly RemoteIpTable _table;
     readonly CountryTotals[] _countries = new CountryTotals[Countries.Count];
     readonly CountryTotals[] _previous = new CountryTotals[Countries.Count];
-    PacketInfo _info;
     uint _epoch = 1;
 
     public ulong Packets, Bytes, Malformed, NotIp, UnattributedPackets, UnattributedBytes;
@@ -43,14 +42,15 @@ public sealed class TrafficAccountant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddFrame(int linkType, ReadOnlySpan<byte> frame, int wireLength, uint now)
     {
-        var result = PacketParser.Parse(linkType, frame, wireLength, ref _info);
+        Unsafe.SkipInit(out PacketInfo info); // the parser fills in every field an Ok result needs
+        var result = PacketParser.Parse(linkType, frame, wireLength, ref info);
         if (result != ParseResult.Ok)
         {
             if (result == ParseResult.Malformed) Malformed++;
             else NotIp++;
             return;
         }
-        AddPacket(_info.Source, _info.Destination, (uint)_info.IpLength, now);
+        AddPacket(info.Source, info.Destination, (uint)info.IpLength, now);
     }
 
     /// <summary>Accounts one IP packet by its addresses and IP length.</summary>
@@ -60,15 +60,34 @@ public sealed class TrafficAccountant
         Packets++;
         Bytes += ipLength;
         bool sourceLocal = _local.Contains(source), destinationLocal = _local.Contains(destination);
-        if (sourceLocal == destinationLocal && !Disambiguate(source, destination, ref sourceLocal, ref destinationLocal))
+        if (sourceLocal == destinationLocal)
+        {
+            AddUnclearPacket(source, destination, ipLength, now);
+            return;
+        }
+        // Branch-free direction (0 = in, 1 = out) and remote end: the mix is close to 50/50, and a mispredict
+        // costs more than these few instructions.
+        int inbound = Unsafe.BitCast<bool, byte>(destinationLocal);
+        ulong pickSource = 0UL - (ulong)inbound;
+        var remote = new IpKey(destination.Hi ^ ((source.Hi ^ destination.Hi) & pickSource), destination.Lo ^ ((source.Lo ^ destination.Lo) & pickSource));
+        AccountOne(remote, inbound ^ 1, ipLength, now);
+    }
+
+    /// <summary>Neither end or both ends are this host's: a packet with exactly one end in a reserved range
+    /// counts that end as local; anything else is unattributed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void AddUnclearPacket(IpKey source, IpKey destination, uint ipLength, uint now)
+    {
+        bool bothLocal = _local.Contains(source);
+        bool sourceReserved = ReservedRanges.Contains(source), destinationReserved = ReservedRanges.Contains(destination);
+        if (bothLocal || sourceReserved == destinationReserved)
         {
             UnattributedPackets++;
             UnattributedBytes += ipLength;
             return;
         }
-        // Branch-free direction (0 = in, 1 = out): the mix is close to 50/50 and a mispredict costs more than this.
-        int outbound = destinationLocal ? 0 : 1;
-        AccountOne(destinationLocal ? source : destination, outbound, ipLength, now);
+        if (sourceReserved) AccountOne(destination, 1, ipLength, now);
+        else AccountOne(source, 0, ipLength, now);
     }
 
     /// <summary>One packet for one remote in one direction: the counters are laid out [in, out] so the
@@ -89,17 +108,6 @@ public sealed class TrafficAccountant
         Unsafe.Add(ref entry.PacketsIn, outbound)++;
         Unsafe.Add(ref country.BytesIn, outbound) += ipLength;
         Unsafe.Add(ref country.PacketsIn, outbound)++;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static bool Disambiguate(IpKey source, IpKey destination, ref bool sourceLocal, ref bool destinationLocal)
-    {
-        if (sourceLocal) return false; // both ends are this host
-        bool sourceReserved = ReservedRanges.Contains(source), destinationReserved = ReservedRanges.Contains(destination);
-        if (sourceReserved == destinationReserved) return false;
-        sourceLocal = sourceReserved;
-        destinationLocal = destinationReserved;
-        return true;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Conduit.Tracking.Packets;
 
@@ -32,7 +33,8 @@ public struct PacketInfo
 /// <summary>
 /// Hand-written header parser over a span: link layer (Ethernet + 802.1Q/802.1ad, Linux cooked v1/v2, raw IP),
 /// IPv4 (options, fragments), IPv6 (hop-by-hop, routing, fragment, destination options, AH), TCP and UDP ports.
-/// Every read is bounds-checked against the captured bytes; it never throws and never allocates.
+/// It never throws and never allocates. Each header's length is checked once against the captured bytes and
+/// the fields inside it are then read without per-read bounds checks (this is the tracker's hot path).
 /// </summary>
 public static class PacketParser
 {
@@ -45,96 +47,102 @@ public static class PacketParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ParseResult Parse(int linkType, ReadOnlySpan<byte> frame, int wireLength, ref PacketInfo info)
     {
-        int offset;
+        ref byte f = ref MemoryMarshal.GetReference(frame);
+        int captured = frame.Length, offset;
         ushort etherType;
+        if (linkType == (int)LinkType.Ethernet) // the common case, tested first
+        {
+            if (captured < 14) return ParseResult.Malformed;
+            etherType = Be16(ref f, 12);
+            offset = 14;
+            for (int tags = 0; etherType is EtherVlan or EtherQinQ or EtherQinQOld; tags++)
+            {
+                if (tags == MaxVlanTags || captured < offset + 4) return ParseResult.Malformed;
+                etherType = Be16(ref f, offset + 2);
+                offset += 4;
+            }
+        }
+        else
+        {
+            var link = OtherLinkHeader(linkType, frame, out offset, out etherType);
+            if (link != ParseResult.Ok) return link;
+        }
+
+        ref byte ip = ref Unsafe.Add(ref f, offset);
+        int ipCaptured = captured - offset, ipRoom = wireLength - offset; // room: what the wire frame holds after the link header
+        if (etherType == EtherIpv4) return ParseIpv4(ref ip, ipCaptured, ipRoom, ref info);
+        if (etherType == EtherIpv6) return ParseIpv6(ref ip, ipCaptured, ipRoom, ref info);
+        return ParseResult.NotIp;
+    }
+
+    /// <summary>The link header of every type but Ethernet: Ok with the offset and EtherType of the payload,
+    /// Malformed when cut short, NotIp for a link type we do not read.</summary>
+    static ParseResult OtherLinkHeader(int linkType, ReadOnlySpan<byte> frame, out int offset, out ushort etherType)
+    {
+        offset = 0;
+        etherType = 0;
         switch (linkType)
         {
-            case (int)LinkType.Ethernet:
-                if (frame.Length < 14) return ParseResult.Malformed;
-                etherType = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(12));
-                offset = 14;
-                for (int tags = 0; etherType is EtherVlan or EtherQinQ or EtherQinQOld; tags++)
-                {
-                    if (tags == MaxVlanTags || frame.Length < offset + 4) return ParseResult.Malformed;
-                    etherType = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(offset + 2));
-                    offset += 4;
-                }
-                break;
             case (int)LinkType.LinuxSll:
                 if (frame.Length < 16) return ParseResult.Malformed;
                 etherType = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(14));
                 offset = 16;
-                break;
+                return ParseResult.Ok;
             case (int)LinkType.LinuxSll2:
                 if (frame.Length < 20) return ParseResult.Malformed;
                 etherType = BinaryPrimitives.ReadUInt16BigEndian(frame);
                 offset = 20;
-                break;
+                return ParseResult.Ok;
             case (int)LinkType.Raw or (int)LinkType.RawBsd or (int)LinkType.RawFile:
                 if (frame.Length < 1) return ParseResult.Malformed;
                 etherType = (frame[0] >> 4) switch { 4 => EtherIpv4, 6 => EtherIpv6, _ => 0 };
-                if (etherType == 0) return ParseResult.Malformed;
-                offset = 0;
-                break;
+                return etherType == 0 ? ParseResult.Malformed : ParseResult.Ok;
             case (int)LinkType.Ipv4:
                 etherType = EtherIpv4;
-                offset = 0;
-                break;
+                return ParseResult.Ok;
             case (int)LinkType.Ipv6:
                 etherType = EtherIpv6;
-                offset = 0;
-                break;
+                return ParseResult.Ok;
             default:
                 return ParseResult.NotIp;
         }
-
-        var ip = frame.Slice(offset);
-        int ipRoom = wireLength - offset; // what the wire frame can hold after the link header
-        return etherType switch
-        {
-            EtherIpv4 => ParseIpv4(ip, ipRoom, ref info),
-            EtherIpv6 => ParseIpv6(ip, ipRoom, ref info),
-            _ => ParseResult.NotIp,
-        };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ParseResult ParseIpv4(ReadOnlySpan<byte> ip, int room, ref PacketInfo info)
+    static ParseResult ParseIpv4(ref byte ip, int captured, int room, ref PacketInfo info)
     {
-        if (ip.Length < 20) return ParseResult.Malformed;
-        int versionIhl = ip[0];
+        if (captured < 20) return ParseResult.Malformed;
+        int versionIhl = ip;
         int headerLength = (versionIhl & 0x0F) << 2;
-        if ((versionIhl >> 4) != 4 || headerLength < 20 || ip.Length < headerLength) return ParseResult.Malformed;
-        int totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip.Slice(2));
+        if ((versionIhl >> 4) != 4 || headerLength < 20 || captured < headerLength) return ParseResult.Malformed;
+        int totalLength = Be16(ref ip, 2);
         if (totalLength < headerLength || totalLength > room) return ParseResult.Malformed;
-        ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(ip.Slice(6));
 
         info.IsV6 = false;
         info.IpLength = totalLength;
-        info.Protocol = ip[9];
-        info.Source = IpKey.FromV4(ip.Slice(12));
-        info.Destination = IpKey.FromV4(ip.Slice(16));
-        info.IsLaterFragment = (fragment & 0x1FFF) != 0;
-        return ParsePorts(ip.Slice(headerLength), totalLength - headerLength, ref info);
+        info.Protocol = Unsafe.Add(ref ip, 9);
+        info.Source = IpKey.FromV4(Be32(ref ip, 12));
+        info.Destination = IpKey.FromV4(Be32(ref ip, 16));
+        info.IsLaterFragment = (Be16(ref ip, 6) & 0x1FFF) != 0;
+        return ParsePorts(ref Unsafe.Add(ref ip, headerLength), captured - headerLength, totalLength - headerLength, ref info);
     }
 
-    static ParseResult ParseIpv6(ReadOnlySpan<byte> ip, int room, ref PacketInfo info)
+    static ParseResult ParseIpv6(ref byte ip, int captured, int room, ref PacketInfo info)
     {
-        if (ip.Length < 40) return ParseResult.Malformed;
-        if ((ip[0] >> 4) != 6) return ParseResult.Malformed;
-        int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(ip.Slice(4));
+        if (captured < 40 || (ip >> 4) != 6) return ParseResult.Malformed;
+        int payloadLength = Be16(ref ip, 4);
+        byte next = Unsafe.Add(ref ip, 6);
         // Payload length 0 means a jumbogram (hop-by-hop option): not seen on real links here; treat as malformed.
-        if (payloadLength == 0 && ip[6] != 59) return ParseResult.Malformed;
+        if (payloadLength == 0 && next != 59) return ParseResult.Malformed;
         int total = 40 + payloadLength;
         if (total > room) return ParseResult.Malformed;
 
         info.IsV6 = true;
         info.IpLength = total;
-        info.Source = IpKey.FromV6(ip.Slice(8));
-        info.Destination = IpKey.FromV6(ip.Slice(24));
+        info.Source = new IpKey(Be64(ref ip, 8), Be64(ref ip, 16));
+        info.Destination = new IpKey(Be64(ref ip, 24), Be64(ref ip, 32));
         info.IsLaterFragment = false;
 
-        byte next = ip[6];
         int offset = 40;
         // Walk the extension-header chain; each step is bounds-checked and advances, so it terminates.
         while (true)
@@ -142,51 +150,56 @@ public static class PacketParser
             switch (next)
             {
                 case 0 or 43 or 60: // hop-by-hop, routing, destination options: (len + 1) * 8 bytes
-                    if (ip.Length < offset + 2) return ParseResult.Malformed;
-                    next = ip[offset];
-                    offset += (ip[offset + 1] + 1) << 3;
+                    if (captured < offset + 2) return ParseResult.Malformed;
+                    next = Unsafe.Add(ref ip, offset);
+                    offset += (Unsafe.Add(ref ip, offset + 1) + 1) << 3;
                     break;
                 case 51: // authentication header: (len + 2) * 4 bytes
-                    if (ip.Length < offset + 2) return ParseResult.Malformed;
-                    next = ip[offset];
-                    offset += (ip[offset + 1] + 2) << 2;
+                    if (captured < offset + 2) return ParseResult.Malformed;
+                    next = Unsafe.Add(ref ip, offset);
+                    offset += (Unsafe.Add(ref ip, offset + 1) + 2) << 2;
                     break;
                 case 44: // fragment: 8 bytes; only the first fragment carries the transport header
-                    if (ip.Length < offset + 8) return ParseResult.Malformed;
-                    next = ip[offset];
-                    if ((BinaryPrimitives.ReadUInt16BigEndian(ip.Slice(offset + 2)) & 0xFFF8) != 0) info.IsLaterFragment = true;
+                    if (captured < offset + 8) return ParseResult.Malformed;
+                    next = Unsafe.Add(ref ip, offset);
+                    if ((Be16(ref ip, offset + 2) & 0xFFF8) != 0) info.IsLaterFragment = true;
                     offset += 8;
                     break;
                 default:
-                    if (offset > total) return ParseResult.Malformed;
+                    if (offset > total || offset > captured) return ParseResult.Malformed;
                     info.Protocol = next;
-                    if (offset > ip.Length) return ParseResult.Malformed;
-                    return ParsePorts(ip.Slice(offset), total - offset, ref info);
+                    return ParsePorts(ref Unsafe.Add(ref ip, offset), captured - offset, total - offset, ref info);
             }
             if (offset > total) return ParseResult.Malformed;
         }
     }
 
+    /// <param name="captured">transport bytes present in the capture</param>
+    /// <param name="transportLength">transport bytes the IP header says there are</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ParseResult ParsePorts(ReadOnlySpan<byte> transport, int transportLength, ref PacketInfo info)
+    static ParseResult ParsePorts(ref byte transport, int captured, int transportLength, ref PacketInfo info)
     {
         info.SourcePort = 0;
         info.DestinationPort = 0;
-        if (info.IsLaterFragment) return ParseResult.Ok;
-        switch (info.Protocol)
-        {
-            case 6: // TCP: ports, and a data offset of at least 5 words
-                if (transportLength < 20 || transport.Length < 13) return ParseResult.Malformed;
-                if ((transport[12] >> 4) < 5) return ParseResult.Malformed;
-                break;
-            case 17: // UDP
-                if (transportLength < 8 || transport.Length < 4) return ParseResult.Malformed;
-                break;
-            default:
-                return ParseResult.Ok;
-        }
-        info.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(transport);
-        info.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(transport.Slice(2));
+        int isTcp = info.Protocol == 6 ? 1 : 0, isUdp = info.Protocol == 17 ? 1 : 0;
+        if (info.IsLaterFragment || (isTcp | isUdp) == 0) return ParseResult.Ok;
+        // TCP or UDP, without a branch on which one (the mix is unpredictable packet by packet): TCP needs a
+        // 20-byte header with a data offset of at least 5 words (13 captured bytes to see it), UDP 8 bytes (4 for the ports).
+        if (transportLength < 8 + 12 * isTcp || captured < 4 + 9 * isTcp) return ParseResult.Malformed;
+        int dataOffset = Unsafe.Add(ref transport, 12 * isTcp) >> 4; // for UDP: a byte of the source port, ignored
+        if ((isTcp & (dataOffset < 5 ? 1 : 0)) != 0) return ParseResult.Malformed;
+        info.SourcePort = Be16(ref transport, 0);
+        info.DestinationPort = Be16(ref transport, 2);
         return ParseResult.Ok;
     }
+
+    // Unchecked big-endian reads: every caller has checked that offset + size is within the captured bytes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ushort Be16(ref byte at, int offset) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref at, offset)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static uint Be32(ref byte at, int offset) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref at, offset)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong Be64(ref byte at, int offset) => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, offset)));
 }
