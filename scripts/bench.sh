@@ -17,4 +17,5 @@ if [[ $what == all ]]; then
   bash benchmarks/replay.sh
   bash benchmarks/memory.sh
   bash benchmarks/live-cpu.sh
+  bash benchmarks/ebpf-vs-pcap.sh
 fi

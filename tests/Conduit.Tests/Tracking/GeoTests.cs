@@ -88,6 +88,10 @@ public class GeoTests
             File.WriteAllText(path, "not a database");
             var e = Assert.Throws<InvalidDataException>(() => CountryDatabase.Open(path));
             Assert.Contains(path, e.Message);
+            File.WriteAllBytes(path, []);
+            Assert.Contains(path, Assert.Throws<InvalidDataException>(() => CountryDatabase.Open(path)).Message);
+            Assert.Contains(path + ".missing", Assert.Throws<InvalidDataException>(() => CountryDatabase.Open(path + ".missing")).Message);
+            Assert.Contains(Path.GetTempPath(), Assert.Throws<InvalidDataException>(() => CountryDatabase.Open(Path.GetTempPath())).Message);
         }
         finally { File.Delete(path); }
     }
