@@ -18,6 +18,14 @@ set +e
 dotnet test tests/Conduit.Tests -c Release --no-build --nologo \
   --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
 status=$?
+# The per-packet path must not allocate: BenchmarkDotNet (short job, memory diagnoser) guards it, in every
+# full run (not when test arguments pick a subset).
+guard="" guard_status=0
+if (($# == 0)); then
+  guard=$(cd benchmarks/Conduit.Benchmarks && dotnet bin/Release/net10.0/Conduit.Benchmarks.dll guard 2>&1)
+  guard_status=$?
+  grep '^guard: ' <<<"$guard"
+fi
 set -e
 
 trx="$results/tests.trx"
@@ -31,7 +39,11 @@ get() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
 passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get executed)
 skipped=$((total - executed))
 failed=$((failed + $(get error) + $(get timeout) + $(get aborted)))
+guard_passed=$(grep -c '^guard: ok ' <<<"$guard" || true)
+guard_failed=$(grep -c '^guard: FAIL ' <<<"$guard" || true)
+((guard_status != 0 && guard_failed == 0)) && guard_failed=1
+passed=$((passed + guard_passed)); failed=$((failed + guard_failed))
 line="$passed passed, $failed failed"
 ((skipped > 0)) && line+=", $skipped skipped"
 echo "$line"
-((failed == 0 && status == 0))
+((failed == 0 && status == 0 && guard_status == 0))

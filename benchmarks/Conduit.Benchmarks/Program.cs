@@ -17,6 +17,7 @@ if (args.Length == 6 && args[0] == "send-udp")
     return UdpTools.Send(args[1].Split(','), args[2], int.Parse(args[3]), int.Parse(args[4]), double.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture));
 if (args.Length == 4 && args[0] == "sink-udp")
     return UdpTools.Sink(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+if (args is ["guard"]) return AllocationGuard.Run();
 if (args.Length > 0 && args[0] == "pieces") { Pieces.Run(); return 0; }
 if (args.Length > 0 && args[0] == "quick")
 {
