@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Publishes the Native AOT single-file binary: scripts/publish.sh [linux-x64|linux-arm64] -> out/<rid>/conduit
+# (default: this machine's architecture)
 # linux-arm64 on an x86_64 machine cross-links with Debian's aarch64 toolchain (installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rid=${1:-linux-x64}
+case $(uname -m) in aarch64|arm64) native_rid=linux-arm64 ;; *) native_rid=linux-x64 ;; esac
+rid=${1:-$native_rid}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 extra=()
 if [[ $rid == linux-arm64 && $(uname -m) != aarch64 ]]; then

@@ -10,8 +10,9 @@ if [[ $EUID -ne 0 ]]; then
   exit 1
 fi
 bash scripts/setup.sh >/dev/null
-bin=out/linux-x64/conduit
-if [[ ! -x $bin ]] || [[ -n $(find src Directory.Build.props Directory.Packages.props -newer "$bin" -type f -print -quit) ]]; then
-  bash scripts/publish.sh >/dev/null
+case $(uname -m) in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+bin=out/$rid/conduit
+if [[ ! -x $bin ]] || [[ -n $(find src native Directory.Build.props Directory.Packages.props -newer "$bin" -type f -not -path 'native/build/*' -not -path '*/bin/*' -not -path '*/obj/*' -print -quit) ]]; then
+  bash scripts/publish.sh "$rid" >/dev/null
 fi
 exec "$bin" track "$@"
