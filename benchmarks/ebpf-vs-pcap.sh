@@ -93,11 +93,14 @@ measure tcpdump "$work/tcpdump.dump-err" "listening on" tcpdump ip netns exec "$
 # 3. `conduit track` itself with each backend (GeoIP, tables, snapshots: the whole tracker), when this binary has it.
 has_track=0
 "$bin" track --help 2>/dev/null | grep -q -- '--backend' && has_track=1
+# Both runs share one install root whose GeoIP file copy exists already, as on an installed machine.
+home="$work/home"
+mkdir -p "$home"
+CONDUIT_HOME="$home" CONDUIT_SYSROOT="$home" "$bin" geoip lookup 192.0.2.1 >/dev/null
 run_track() { # backend
   local b=$1
-  mkdir -p "$work/home-$b"
-  measure "track-$b" "$work/track-$b.out" '"packets"' "" ip netns exec "$L" env CONDUIT_HOME="$work/home-$b" \
-    CONDUIT_SYSROOT="$work/home-$b" "$bin" track --backend "$b" --interface "$vl" --json --interval 1 --top 0
+  measure "track-$b" "$work/track-$b.out" '"packets"' "" ip netns exec "$L" env CONDUIT_HOME="$home" \
+    CONDUIT_SYSROOT="$home" "$bin" track --backend "$b" --interface "$vl" --json --interval 1 --top 0
 }
 if ((has_track)); then run_track ebpf; run_track pcap; fi
 

@@ -95,7 +95,7 @@ public sealed class GeoipCommands
             var settings = ConduitSettings.Load(CliApp.Paths.SettingsFile);
             if (settings.IsSet("GEOIP_DB")) path = settings["GEOIP_DB"];
         }
-        try { return CountryDatabase.OpenDefaultOr(path); }
+        try { return CountryDatabase.OpenDefaultOr(path, CliApp.Paths.GeoipCacheDir); }
         catch (InvalidDataException e) { throw new UsageException($"{(geoip is null ? "GEOIP_DB" : "--geoip")}: {e.Message}"); }
     }
 }

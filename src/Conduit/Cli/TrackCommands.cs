@@ -68,7 +68,7 @@ public sealed class TrackCommands
 
         string? dbPath = geoip ?? (settings.IsSet("GEOIP_DB") ? settings["GEOIP_DB"] : null);
         CountryDatabase geo;
-        try { geo = CountryDatabase.OpenDefaultOr(dbPath); }
+        try { geo = CountryDatabase.OpenDefaultOr(dbPath, CliApp.Paths.GeoipCacheDir); }
         catch (InvalidDataException e) { throw new UsageException($"{(geoip is null ? "GEOIP_DB" : "--geoip")}: {e.Message}"); }
 
         ICaptureBackend backend;

@@ -26,6 +26,9 @@ public sealed class ConduitPaths
     public string TrafficStatsDir => Path.Combine(Home, "traffic_stats");
     public string LogsDir => Path.Combine(Home, "logs");
     public string StateDir => Path.Combine(Home, "state");
+    /// <summary>Where the file copy of the embedded country database lives, which conduit processes map and share;
+    /// null where conduit is not installed (a plain `conduit track` never creates the install root).</summary>
+    public string? GeoipCacheDir => Directory.Exists(Home) ? Path.Combine(StateDir, "geoip") : null;
 
     public string NginxDir => OnHost("/etc/nginx");
     public string SysctlDir => OnHost("/etc/sysctl.d");

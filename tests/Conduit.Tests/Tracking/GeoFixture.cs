@@ -5,7 +5,7 @@ namespace Conduit.Tests.Tracking;
 /// <summary>The embedded database, opened once per test run (8 MB: no need to load it per test).</summary>
 public static class Geo
 {
-    static readonly Lazy<CountryDatabase> Shared = new(CountryDatabase.OpenEmbedded);
+    static readonly Lazy<CountryDatabase> Shared = new(() => CountryDatabase.OpenEmbedded());
 
     /// <summary>A reader for expectations; callers must not dispose it.</summary>
     public static CountryDatabase Db => Shared.Value;

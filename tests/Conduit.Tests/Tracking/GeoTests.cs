@@ -95,4 +95,61 @@ public class GeoTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void The_embedded_database_is_shared_through_one_file_copy_named_by_its_checksum()
+    {
+        var dir = Directory.CreateTempSubdirectory("conduit-geo-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "dbip-country-0000000000000000.mmdb"), "an older version");
+            string copy = Path.Combine(dir, $"dbip-country-{CountryDatabase.EmbeddedSha256[..16]}.mmdb");
+            using (var db = CountryDatabase.OpenEmbedded(dir))
+            {
+                Assert.Equal("US", db.Lookup(System.Net.IPAddress.Parse("8.8.8.8")));
+                Assert.Equal(CountryDatabase.EmbeddedSha256, db.Info().Sha256);
+                Assert.Equal(CountryDatabase.EmbeddedName, db.Source);
+            }
+            Assert.Equal([copy], Directory.GetFiles(dir));
+            Assert.Equal(CountryDatabase.EmbeddedSha256, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(copy))));
+
+            // A second start maps the same file; a copy cut short is written again.
+            var written = File.GetLastWriteTimeUtc(copy);
+            using (var again = CountryDatabase.OpenEmbedded(dir)) Assert.Equal("US", again.Lookup(System.Net.IPAddress.Parse("8.8.8.8")));
+            Assert.Equal(written, File.GetLastWriteTimeUtc(copy));
+            using (var file = File.OpenWrite(copy)) file.SetLength(1000);
+            using (var repaired = CountryDatabase.OpenEmbedded(dir)) Assert.Equal("US", repaired.Lookup(System.Net.IPAddress.Parse("8.8.8.8")));
+            Assert.Equal(CountryDatabase.EmbeddedSha256, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(copy))));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Without_a_writable_cache_folder_the_embedded_database_is_read_from_the_binary()
+    {
+        var file = Path.GetTempFileName(); // a file where the folder should be: nothing can be written under it
+        try
+        {
+            using var db = CountryDatabase.OpenEmbedded(Path.Combine(file, "geoip"));
+            Assert.Equal("US", db.Lookup(System.Net.IPAddress.Parse("8.8.8.8")));
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Geoip_commands_share_the_file_copy_on_an_installed_machine_and_create_nothing_elsewhere()
+    {
+        using var root = new Conduit.Tests.Support.TempRoot();
+        var plain = Conduit.Tests.Support.ConduitProcess.RunIn(root, "geoip", "lookup", "8.8.8.8");
+        Assert.Equal(0, plain.ExitCode);
+        Assert.Contains("US", plain.Stdout);
+        Assert.False(Directory.Exists(root.Combine("opt", "conduit")), "a lookup must not create the install root");
+
+        Directory.CreateDirectory(root.Combine("opt", "conduit"));
+        var installed = Conduit.Tests.Support.ConduitProcess.RunIn(root, "geoip", "lookup", "8.8.8.8");
+        Assert.Equal(0, installed.ExitCode);
+        Assert.Equal(plain.Stdout, installed.Stdout);
+        var copy = Assert.Single(Directory.GetFiles(root.Combine("opt", "conduit", "state", "geoip")));
+        Assert.EndsWith($"dbip-country-{CountryDatabase.EmbeddedSha256[..16]}.mmdb", copy);
+    }
 }

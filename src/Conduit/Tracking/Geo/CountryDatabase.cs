@@ -1,6 +1,7 @@
 using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
+using Conduit.Platform;
 using Conduit.Tracking.Packets;
 using MaxMind.Db;
 
@@ -52,17 +53,47 @@ public sealed class CountryDatabase : IDisposable
     /// <summary>"embedded" or the file path.</summary>
     public string Source { get; }
 
-    public static CountryDatabase OpenEmbedded()
+    /// <param name="cacheDirectory">where a file copy of the embedded database may live (the tool's state folder):
+    /// the reader then maps that file, so a start costs no copy and every conduit process shares the same pages.
+    /// When the folder is not writable the database is read from the binary as usual.</param>
+    public static CountryDatabase OpenEmbedded(string? cacheDirectory = null)
     {
-        static Stream Resource() => Assembly.GetExecutingAssembly().GetManifestResourceStream(EmbeddedResource)
-            ?? throw new InvalidOperationException("the embedded country database is missing from the binary");
-        // The reader copies the stream once into memory of its own; the resource itself is the binary's mapped
-        // image, so nothing else is copied (this is most of `conduit track`'s start-up cost).
-        return new CountryDatabase(EmbeddedName, Resource, () =>
+        if (cacheDirectory is not null && OpenCachedCopy(cacheDirectory) is { } cached) return cached;
+        // The reader copies the stream once into memory of its own; the resource itself is the binary's mapped image.
+        return new CountryDatabase(EmbeddedName, EmbeddedStream, () =>
         {
-            using var stream = Resource();
+            using var stream = EmbeddedStream();
             return new Reader(stream);
         });
+    }
+
+    static Stream EmbeddedStream() => Assembly.GetExecutingAssembly().GetManifestResourceStream(EmbeddedResource)
+        ?? throw new InvalidOperationException("the embedded country database is missing from the binary");
+
+    /// <summary>The embedded database through its file copy in <paramref name="directory"/> (named by its checksum,
+    /// written atomically once, older versions removed); null when that is not possible here.</summary>
+    static unsafe CountryDatabase? OpenCachedCopy(string directory)
+    {
+        var path = Path.Combine(directory, $"dbip-country-{EmbeddedSha256[..16]}.mmdb");
+        try
+        {
+            using (var resource = EmbeddedStream() as UnmanagedMemoryStream)
+            {
+                if (resource is null) return null;
+                if (!File.Exists(path) || new FileInfo(path).Length != resource.Length)
+                {
+                    if (Directory.Exists(directory))
+                        foreach (var old in Directory.EnumerateFiles(directory, "dbip-country-*.mmdb")) File.Delete(old);
+                    AtomicFile.WriteAllBytes(path, new ReadOnlySpan<byte>(resource.PositionPointer, checked((int)resource.Length)), AtomicFile.Public);
+                }
+            }
+            // Mapped, not copied: the file is ours, named by its checksum and only ever replaced by a rename.
+            return new CountryDatabase(EmbeddedName, EmbeddedStream, () => new Reader(path, FileAccessMode.MemoryMapped));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Opens a user's file; throws <see cref="InvalidDataException"/> naming the file when it is unusable.</summary>
@@ -75,8 +106,8 @@ public sealed class CountryDatabase : IDisposable
     }
 
     /// <summary>The embedded database unless a path is given (empty = embedded).</summary>
-    public static CountryDatabase OpenDefaultOr(string? path) =>
-        string.IsNullOrEmpty(path) ? OpenEmbedded() : Open(path);
+    public static CountryDatabase OpenDefaultOr(string? path, string? cacheDirectory = null) =>
+        string.IsNullOrEmpty(path) ? OpenEmbedded(cacheDirectory) : Open(path);
 
     public CountryDatabaseInfo Info()
     {
