@@ -4,8 +4,8 @@ using Conduit.Tracking.Packets;
 
 namespace Conduit.Tracking.Model;
 
-/// <summary>Per-remote-address counters. Lives in <see cref="RemoteIpTable"/> segments.</summary>
-[StructLayout(LayoutKind.Sequential)]
+/// <summary>Per-remote-address counters: one 64-byte cache line. Lives in <see cref="RemoteIpTable"/> segments.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 64)]
 public struct RemoteIp
 {
     public IpKey Address;
@@ -21,7 +21,9 @@ public struct RemoteIp
 /// <summary>
 /// Open-addressing hash table of remote addresses. The index is an int array (linear probing, load &lt;= 1/2)
 /// pointing into fixed-size segments of entries, so growing never copies entries and a lookup of a known
-/// address touches two cache lines. Memory is bounded by <see cref="Cap"/>: when it is reached the least
+/// address touches two cache lines: its index slot and its entry. Segments are pinned and their entries
+/// aligned to 64 bytes (a plain RemoteIp[] starts 16 bytes into its object, so every entry would straddle two
+/// lines: a second cache miss per packet once the table outgrows the cache). Memory is bounded by <see cref="Cap"/>: when it is reached the least
 /// recently seen quarter is folded away (their bytes stay in the per-country totals; only per-IP detail goes).
 /// Single writer; not thread-safe.
 /// </summary>
@@ -31,7 +33,8 @@ public sealed class RemoteIpTable
 
     int[] _index;          // 0 = empty, else entry number + 1
     int _indexMask;
-    RemoteIp[][] _segments = new RemoteIp[4][];
+    byte[][] _segments = new byte[4][];   // pinned (never moved by the GC), so the aligned addresses stay valid
+    nint[] _segmentEntries = new nint[4]; // address of each segment's first, 64-byte-aligned entry
     int _count;
 
     public RemoteIpTable(int cap)
@@ -49,10 +52,10 @@ public sealed class RemoteIpTable
     public long Folded { get; private set; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref RemoteIp EntryAt(int entry) =>
-        // entry < _count always, so the segment exists and the offset is inside it: skip both bounds checks.
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(
-            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segments), entry >> SegmentBits)), entry & SegmentMask);
+    public unsafe ref RemoteIp EntryAt(int entry) =>
+        // entry < _count always, so the segment exists and the offset is inside it: no bounds checks.
+        ref Unsafe.AsRef<RemoteIp>((void*)(Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_segmentEntries), entry >> SegmentBits)
+            + (nint)(entry & SegmentMask) * sizeof(RemoteIp)));
 
     /// <summary>The entry for <paramref name="address"/>; <paramref name="added"/> tells whether it is new
     /// (its counters are zero and the caller fills in Country and FirstSeen).</summary>
@@ -98,13 +101,25 @@ public sealed class RemoteIpTable
         if ((_count + 1) * 2 > _index.Length) { Grow(); slot = FreeSlot(address); }
         int n = _count++;
         int seg = n >> SegmentBits;
-        if (seg == _segments.Length) Array.Resize(ref _segments, _segments.Length * 2);
-        _segments[seg] ??= new RemoteIp[SegmentSize];
+        if (seg == _segments.Length)
+        {
+            Array.Resize(ref _segments, _segments.Length * 2);
+            Array.Resize(ref _segmentEntries, _segments.Length);
+        }
+        if (_segments[seg] is null) AllocateSegment(seg);
         _index[slot] = n + 1;
         ref var entry = ref EntryAt(n);
         entry = default;
         entry.Address = address;
         return ref entry;
+    }
+
+    unsafe void AllocateSegment(int seg)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(SegmentSize * sizeof(RemoteIp) + 64, pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(bytes));
+        _segments[seg] = bytes;
+        _segmentEntries[seg] = (start + 63) & ~(nint)63;
     }
 
     int FreeSlot(IpKey address)
