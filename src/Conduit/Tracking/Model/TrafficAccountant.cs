@@ -95,15 +95,8 @@ public sealed class TrafficAccountant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void AccountOne(IpKey remote, int outbound, uint ipLength, uint now)
     {
-        ref var entry = ref _table.GetOrAdd(remote, out bool added);
-        if (added) OnNewAddress(ref entry, now);
-        entry.LastSeen = now;
-        ref var country = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_countries), entry.Country);
-        if (entry.Epoch != _epoch)
-        {
-            entry.Epoch = _epoch;
-            country.ActiveIps++;
-        }
+        ref var entry = ref Touch(remote, now, out var countryId);
+        ref var country = ref CountryAt(countryId);
         Unsafe.Add(ref entry.BytesIn, outbound) += ipLength;
         Unsafe.Add(ref entry.PacketsIn, outbound)++;
         Unsafe.Add(ref country.BytesIn, outbound) += ipLength;
@@ -124,16 +117,8 @@ public sealed class TrafficAccountant
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void Account(IpKey remote, ulong bytesIn, ulong packetsIn, ulong bytesOut, ulong packetsOut, uint now)
     {
-        ref var entry = ref _table.GetOrAdd(remote, out bool added);
-        if (added) OnNewAddress(ref entry, now);
-        entry.LastSeen = now;
-        // Country ids come from Countries (always < Countries.Count, the array's length).
-        ref var country = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_countries), entry.Country);
-        if (entry.Epoch != _epoch)
-        {
-            entry.Epoch = _epoch;
-            country.ActiveIps++;
-        }
+        ref var entry = ref Touch(remote, now, out var countryId);
+        ref var country = ref CountryAt(countryId);
         entry.BytesIn += bytesIn;
         entry.PacketsIn += packetsIn;
         entry.BytesOut += bytesOut;
@@ -143,6 +128,27 @@ public sealed class TrafficAccountant
         country.BytesOut += bytesOut;
         country.PacketsOut += packetsOut;
     }
+
+    /// <summary>The entry of a remote address seen now: a new one gets its country, and the first sighting in an
+    /// interval counts it as active in its country.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref RemoteIp Touch(IpKey remote, uint now, out int country)
+    {
+        ref var entry = ref _table.GetOrAdd(remote, out bool added);
+        if (added) OnNewAddress(ref entry, now);
+        entry.LastSeen = now;
+        country = entry.Country;
+        if (entry.Epoch != _epoch)
+        {
+            entry.Epoch = _epoch;
+            CountryAt(country).ActiveIps++;
+        }
+        return ref entry;
+    }
+
+    // Country ids come from Countries (always < Countries.Count, the array's length): no bounds check.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ref CountryTotals CountryAt(int id) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_countries), id);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     void OnNewAddress(ref RemoteIp entry, uint now)
