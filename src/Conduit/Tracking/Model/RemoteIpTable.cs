@@ -23,8 +23,9 @@ public struct RemoteIp
 /// pointing into fixed-size segments of entries, so growing never copies entries and a lookup of a known
 /// address touches two cache lines: its index slot and its entry. Segments are pinned and their entries
 /// aligned to 64 bytes (a plain RemoteIp[] starts 16 bytes into its object, so every entry would straddle two
-/// lines: a second cache miss per packet once the table outgrows the cache). Memory is bounded by <see cref="Cap"/>: when it is reached the least
-/// recently seen quarter is folded away (their bytes stay in the per-country totals; only per-IP detail goes).
+/// lines: a second cache miss per packet once the table outgrows the cache). Memory is bounded by
+/// <see cref="Cap"/>: when it is reached the least recently seen quarter is folded away (their bytes stay in
+/// the per-country totals; only per-IP detail goes).
 /// Single writer; not thread-safe.
 /// </summary>
 public sealed class RemoteIpTable
@@ -33,7 +34,7 @@ public sealed class RemoteIpTable
 
     int[] _index;          // 0 = empty, else entry number + 1
     int _indexMask;
-    byte[][] _segments = new byte[4][];   // pinned (never moved by the GC), so the aligned addresses stay valid
+    byte[][] _segments = new byte[4][];   // pinned (never moved by the GC); held here so they stay alive
     nint[] _segmentEntries = new nint[4]; // address of each segment's first, 64-byte-aligned entry
     int _count;
 
