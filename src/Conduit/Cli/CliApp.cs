@@ -83,7 +83,7 @@ internal sealed class ErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next
         }
         catch (Exception e) when (e is ArgumentParseFailedException or System.ComponentModel.DataAnnotations.ValidationException)
         {
-            Terminal.Error(e.Message);
+            Terminal.Error(OptionNamed(e.Message));
             Environment.ExitCode = ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -97,5 +97,15 @@ internal sealed class ErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next
             Terminal.Error($"internal error ({e.GetType().Name}): {e.Message}");
             Environment.ExitCode = ExitCodes.Failure;
         }
+    }
+
+    /// <summary>The parser says "Argument 'max-ips' failed to parse, provided value: x"; say it the way the user
+    /// typed it: "--max-ips: 'x' is not a valid value".</summary>
+    internal static string OptionNamed(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Argument '([A-Za-z0-9-]+)' failed to parse, provided value: (.*)$");
+        if (!m.Success) return message;
+        var option = System.Text.RegularExpressions.Regex.Replace(m.Groups[1].Value, "(?<=[a-z0-9])([A-Z])", "-$1").ToLowerInvariant();
+        return $"--{option}: '{m.Groups[2].Value}' is not a valid value";
     }
 }

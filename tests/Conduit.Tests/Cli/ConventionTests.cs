@@ -55,4 +55,14 @@ public class ConventionTests
         Assert.Equal(2, r.ExitCode);
         Assert.StartsWith("conduit: ", r.Stderr);
     }
+
+    [Theory]
+    [InlineData("--duration", "abc")]
+    [InlineData("--max-ips", "many")]
+    public void A_value_of_the_wrong_type_names_the_option_as_typed(string flag, string value)
+    {
+        var r = ConduitProcess.Run(["track", flag, value]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"conduit: {flag}: '{value}' is not a valid value\n", r.Stderr);
+    }
 }
