@@ -65,4 +65,24 @@ public class ConventionTests
         Assert.Equal(2, r.ExitCode);
         Assert.Equal($"conduit: {flag}: '{value}' is not a valid value\n", r.Stderr);
     }
+
+    [Fact]
+    public void Commands_without_parameters_refuse_arguments_and_the_list_of_them_is_complete()
+    {
+        // Every public command method without parameters (the framework checks no arguments for those)...
+        int parameterless = typeof(Conduit.Cli.CliApp).Assembly.GetTypes()
+            .Where(t => t.Namespace == "Conduit.Cli" && t.Name.EndsWith("Commands", StringComparison.Ordinal))
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly))
+            .Count(m => m.GetParameters().Length == 0 && !m.IsSpecialName);
+        Assert.Equal(parameterless, Conduit.Cli.CliApp.ParameterlessCommands.Count);
+        // ...is in the list the error filter checks, and refuses an argument.
+        using var root = new TempRoot();
+        foreach (var command in Conduit.Cli.CliApp.ParameterlessCommands)
+        {
+            var r = ConduitProcess.RunIn(root, [.. command.Split(' '), "--bogus"]);
+            Assert.True(r.ExitCode == 2, $"{command}: {r}");
+            Assert.Equal($"conduit: {command} takes no arguments, got '--bogus'\n", r.Stderr);
+        }
+        Assert.Equal(0, ConduitProcess.RunIn(root, "settings", "path").ExitCode);
+    }
 }
