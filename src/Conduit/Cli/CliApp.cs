@@ -90,7 +90,7 @@ internal sealed class ErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next
         }
         catch (Exception e) when (e is ArgumentParseFailedException or System.ComponentModel.DataAnnotations.ValidationException)
         {
-            Terminal.Error(OptionNamed(e.Message));
+            Terminal.Error(Reworded(e.Message, context));
             Environment.ExitCode = ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -107,12 +107,14 @@ internal sealed class ErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next
     }
 
     /// <summary>The parser says "Argument 'max-ips' failed to parse, provided value: x"; say it the way the user
-    /// typed it: "--max-ips: 'x' is not a valid value".</summary>
-    internal static string OptionNamed(string message)
+    /// typed it: "--max-ips: 'x' is not a valid value", or for a positional argument "scale: 'x' is not a valid count".</summary>
+    static string Reworded(string message, ConsoleAppContext context)
     {
         var m = System.Text.RegularExpressions.Regex.Match(message, @"^Argument '([A-Za-z0-9-]+)' failed to parse, provided value: (.*)$");
         if (!m.Success) return message;
-        var option = System.Text.RegularExpressions.Regex.Replace(m.Groups[1].Value, "(?<=[a-z0-9])([A-Z])", "-$1").ToLowerInvariant();
-        return $"--{option}: '{m.Groups[2].Value}' is not a valid value";
+        string name = m.Groups[1].Value, value = m.Groups[2].Value;
+        return context.Arguments.Contains("--" + name, StringComparer.OrdinalIgnoreCase)
+            ? $"--{name}: '{value}' is not a valid value"
+            : $"{context.CommandName}: '{value}' is not a valid {name.Replace('-', ' ')}";
     }
 }

@@ -67,6 +67,15 @@ public class ConventionTests
     }
 
     [Fact]
+    public void A_positional_value_of_the_wrong_type_names_the_command()
+    {
+        using var root = new TempRoot();
+        var r = ConduitProcess.RunIn(root, "scale", "lots");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("conduit: scale: 'lots' is not a valid count\n", r.Stderr);
+    }
+
+    [Fact]
     public void Commands_without_parameters_refuse_arguments_and_the_list_of_them_is_complete()
     {
         // Every public command method without parameters (the framework checks no arguments for those)...
