@@ -135,6 +135,59 @@ public sealed class InstallTests
     }
 
     [Fact]
+    public void On_a_terminal_install_asks_its_questions_and_installs_what_was_answered()
+    {
+        using var s = new DockerSandbox();
+        var proc = ProcSys(s);
+        var env = $"CONDUIT_SYSROOT='{s.Root.Path}' CONDUIT_HOME='{s.Paths.Home}'";
+        // First run: every question answered, then "no" at the last one: nothing is installed.
+        using (var tmux = new TmuxSession($"env -u DOCKER_HOST {env} '{ConduitProcess.Binary}' install --proc-sys '{proc}'; echo INSTALL-EXIT:$?; sleep 600"))
+        {
+            tmux.WaitFor("Node containers [");
+            tmux.SendKeys("1", "Enter");
+            tmux.WaitFor("Max clients per node [");
+            tmux.SendKeys("5", "Enter");
+            tmux.WaitFor("Mbps per client (-1 = unlimited) [");
+            tmux.SendKeys("Enter"); // the default
+            tmux.WaitFor("Networking (host or bridge) [");
+            tmux.SendKeys("host", "Enter");
+            tmux.WaitFor("Tune the kernel for many connections? [y/N]");
+            tmux.SendKeys("y", "Enter");
+            tmux.WaitFor("Install 1 node(s) now? [y/N]");
+            tmux.SendKeys("n", "Enter");
+            Assert.Contains("INSTALL-EXIT:2", tmux.WaitFor("INSTALL-EXIT:"));
+            Assert.Contains("install cancelled", tmux.Screen());
+        }
+        Assert.False(File.Exists(Path.Combine(s.Paths.StateDir, "install.json")));
+        Assert.Null(s.Inspect(s.Instance));
+
+        // Second run: the answers are installed.
+        using (var tmux = new TmuxSession($"env -u DOCKER_HOST {env} '{ConduitProcess.Binary}' install --proc-sys '{proc}' --max-clients 7; echo INSTALL-EXIT:$?; sleep 600"))
+        {
+            tmux.WaitFor("Node containers [");
+            tmux.SendKeys("1", "Enter");
+            tmux.WaitFor("Mbps per client (-1 = unlimited) [");
+            Assert.DoesNotContain("Max clients per node", tmux.Screen()); // given as a flag: not asked
+            tmux.SendKeys("3", "Enter");
+            tmux.WaitFor("Networking (host or bridge) [");
+            tmux.SendKeys("Enter");
+            tmux.WaitFor("Tune the kernel for many connections? [y/N]");
+            tmux.SendKeys("n", "Enter");
+            tmux.WaitFor("Install 1 node(s) now? [y/N]");
+            tmux.SendKeys("y", "Enter");
+            var screen = tmux.WaitFor("INSTALL-EXIT:", seconds: 120);
+            Assert.True(screen.Contains("INSTALL-EXIT:0"), screen);
+        }
+        var settings = s.Settings();
+        Assert.Equal(1, settings.ContainerCount);
+        Assert.Equal(7, settings.MaxClients);
+        Assert.Equal("3", settings["BANDWIDTH"]);
+        Assert.Equal("host", settings.NetworkMode);
+        Assert.NotNull(s.Inspect(s.Instance));
+        Assert.Equal("128\n", File.ReadAllText(Path.Combine(proc, "net/core/somaxconn"))); // tuning declined: untouched
+    }
+
+    [Fact]
     public void Install_refuses_next_to_the_old_bash_manager_and_without_yes_off_a_terminal()
     {
         using var s = new DockerSandbox();

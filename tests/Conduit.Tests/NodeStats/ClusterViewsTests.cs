@@ -131,41 +131,19 @@ public sealed class ClusterViewsTests(StandinCluster cluster) : IClassFixture<St
     [Fact]
     public void Dashboard_under_tmux_shows_the_screen_and_a_key_restores_the_terminal()
     {
-        var session = "nsdash" + Guid.NewGuid().ToString("N")[..8];
         var env = cluster.Environment();
         var command = $"env -u NO_COLOR CONDUIT_SYSROOT='{env["CONDUIT_SYSROOT"]}' CONDUIT_HOME='{env["CONDUIT_HOME"]}' '{ConduitProcess.Binary}' dashboard --interval 1; echo DASHBOARD-EXIT:$?; sleep 600";
-        Tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command);
-        try
-        {
-            StandinCluster.WaitFor(() => Pane(session).Contains("ACTIVE CLIENTS"), "the dashboard on screen");
-            var screen = Pane(session);
-            Assert.Contains("CONDUIT DASHBOARD", screen);
-            Assert.Contains("Containers: 3/3", screen);
-            Assert.Contains("TOP 5 UPLOAD by country", screen);
-            Assert.Equal("1 0", Tmux("display", "-p", "-t", session, "#{alternate_on} #{cursor_flag}").Trim());
+        using var tmux = new TmuxSession(command);
+        var screen = tmux.WaitFor("ACTIVE CLIENTS");
+        Assert.Contains("CONDUIT DASHBOARD", screen);
+        Assert.Contains("Containers: 3/3", screen);
+        Assert.Contains("TOP 5 UPLOAD by country", screen);
+        Assert.Equal("1 0", tmux.Display("#{alternate_on} #{cursor_flag}"));
 
-            Tmux("send-keys", "-t", session, "x");
-            StandinCluster.WaitFor(() => Pane(session).Contains("DASHBOARD-EXIT:"), "the dashboard to exit");
-            var restored = Pane(session);
-            Assert.Contains("DASHBOARD-EXIT:0", restored);
-            Assert.DoesNotContain("CONDUIT DASHBOARD", restored); // the alternate screen is gone
-            Assert.Equal("0 1", Tmux("display", "-p", "-t", session, "#{alternate_on} #{cursor_flag}").Trim());
-        }
-        finally
-        {
-            Tmux("kill-session", "-t", session);
-        }
-    }
-
-    static string Pane(string session) => Tmux("capture-pane", "-p", "-t", session);
-
-    static string Tmux(params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("tmux") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
+        tmux.SendKeys("x");
+        var restored = tmux.WaitFor("DASHBOARD-EXIT:");
+        Assert.Contains("DASHBOARD-EXIT:0", restored);
+        Assert.DoesNotContain("CONDUIT DASHBOARD", restored); // the alternate screen is gone
+        Assert.Equal("0 1", tmux.Display("#{alternate_on} #{cursor_flag}"));
     }
 }
