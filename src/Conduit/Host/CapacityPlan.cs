@@ -41,8 +41,19 @@ public sealed record CapacityPlan(
         int containers = gib < 3.5 ? 4 : gib < 7.5 ? 8 : gib < 15 ? 16 : 32;
         // Below ~0.1 core a node cannot keep up with its clients: fewer, larger containers then.
         containers = Math.Max(1, Math.Min(containers, (int)Math.Floor(cores * 0.88 / 0.1)));
-        double cpu = Math.Floor(0.88 * cores / containers * 100) / 100;
-        long memMiB = (long)Math.Floor(0.75 * (memoryBytes >> 20) / containers);
-        return new CapacityPlan(cores, memoryBytes, containers, DefaultClientsPerContainer, cpu, memMiB, bandwidthMbps, linkMbps);
+        return new CapacityPlan(cores, memoryBytes, containers, DefaultClientsPerContainer, 0, 0, bandwidthMbps, linkMbps).WithContainers(containers);
+    }
+
+    /// <summary>The same machine shared by <paramref name="containers"/> nodes (the user chose another count):
+    /// the CPU and RAM shares follow the count.</summary>
+    public CapacityPlan WithContainers(int containers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(containers, 1);
+        return this with
+        {
+            Containers = containers,
+            CpuPerContainer = Math.Floor(0.88 * Cores / containers * 100) / 100,
+            MemoryPerContainerMiB = (long)Math.Floor(0.75 * (MemoryBytes >> 20) / containers),
+        };
     }
 }

@@ -138,6 +138,8 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
     ConduitSettings WriteSettings(InstallOptions o, CapacityPlan plan, HostFacts host)
     {
         var current = ConduitSettings.Load(paths.SettingsFile, host);
+        // Per-node CPU and RAM shares are for the count being installed, not the plan's own count.
+        if (o.Containers is > 0 and var count) plan = plan.WithContainers(count);
         var wanted = new List<(string Key, string Value)>();
         void Want(string key, string? value)
         {

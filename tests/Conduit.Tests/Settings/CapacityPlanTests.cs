@@ -18,4 +18,14 @@ public class CapacityPlanTests
         Assert.Equal(memMiB, plan.MemoryPerContainerMiB);
         Assert.True(plan.TotalCpu <= cores * 0.88 + 1e-9);
     }
+
+    [Fact]
+    public void Another_count_shares_the_same_machine()
+    {
+        var two = CapacityPlan.For(2, 4L << 30).WithContainers(2);
+        Assert.Equal(2, two.Containers);
+        Assert.Equal(0.88, two.CpuPerContainer);
+        Assert.Equal(1536, two.MemoryPerContainerMiB);
+        Assert.Throws<ArgumentOutOfRangeException>(() => two.WithContainers(0));
+    }
 }
