@@ -199,14 +199,18 @@ public sealed class TrackCommands
 
     static void RunTui(TrackerSession session, CancellationToken stop)
     {
-        using var tui = new LiveTui();
-        tui.Enter();
-        while (!stop.IsCancellationRequested && !session.Finished)
+        using (var tui = new LiveTui())
         {
-            bool changed = session.WaitForSnapshot(TimeSpan.FromMilliseconds(100), stop);
-            if (!tui.HandleKeys(ref changed)) break;
-            if (changed && session.Latest is { } s) tui.Render(s);
+            tui.Enter();
+            while (!stop.IsCancellationRequested && !session.Finished)
+            {
+                bool changed = session.WaitForSnapshot(TimeSpan.FromMilliseconds(100), stop);
+                if (!tui.HandleKeys(ref changed)) break;
+                if (changed && session.Latest is { } s) tui.Render(s);
+            }
         }
+        // The full screen is gone: the final numbers stay on the normal one (a replay ends before anyone reads it).
+        if (session.Stop() is { } last) Console.Out.Write(TrafficTable.Render(last, TableSort.Total, 20, 120, color: false));
     }
 
     static void RunService(TrackerSession session, StateStore store, int flushSeconds, CancellationToken stop)
