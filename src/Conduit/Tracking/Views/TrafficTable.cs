@@ -6,18 +6,25 @@ namespace Conduit.Tracking.Views;
 
 public enum TableSort { Total, In, Out, Ips, Rate }
 
-/// <summary>Renders a snapshot as text: a header and the top countries. Used by the TUI and by plain output.</summary>
+/// <summary>
+/// Renders a snapshot as text: a header and the top countries. Used by the TUI and by plain output. Every line
+/// fits in <c>width</c> columns: on a narrow terminal the Active column, then the rates go, the name column
+/// shrinks, and the share bar takes what is left.
+/// </summary>
 public static class TrafficTable
 {
+    /// <summary>Lines around the country rows (header, column titles, footer): the TUI has height minus this for rows.</summary>
+    public const int FrameLines = 8;
+
     public static string Render(TrafficSnapshot s, TableSort sort, int rows, int width, bool color, string? footer = null)
     {
         var b = new StringBuilder(4096);
         string bold = color ? "\e[1m" : "", dim = color ? "\e[2m" : "", reset = color ? "\e[0m" : "", bar = color ? "\e[36m" : "";
+        int room = Math.Max(width - 1, 40); // the last column stays free: a full line would wrap on some terminals
         b.Append(bold).Append("conduit track").Append(reset)
-         .Append($"  {s.Source}  backend {s.Backend}  up {Duration(s.Uptime)}\n");
-        b.Append($"{Rate(s.PacketsPerSecond)} pkt/s  in {Bits(s.BytesInPerSecond)}  out {Bits(s.BytesOutPerSecond)}  ")
-         .Append($"packets {Count(s.Counters.Packets)}  dropped {Count(s.Counters.Dropped)}  malformed {Count(s.Counters.Malformed)}  ")
-         .Append($"IPs {Count((ulong)s.IpsHeld)}\n\n");
+         .Append(Fit($"  {s.Source}  backend {s.Backend}  up {Duration(s.Uptime)}", room - 13)).Append('\n');
+        b.Append(Fit($"{Rate(s.PacketsPerSecond)} pkt/s  in {Bits(s.BytesInPerSecond)}  out {Bits(s.BytesOutPerSecond)}", room)).Append('\n');
+        b.Append(Fit($"packets {Count(s.Counters.Packets)}  dropped {Count(s.Counters.Dropped)}  malformed {Count(s.Counters.Malformed)}  IPs {Count((ulong)s.IpsHeld)}", room)).Append("\n\n");
 
         var list = new List<CountryRow>(s.Countries.Count + 1);
         list.AddRange(s.Countries);
@@ -26,23 +33,37 @@ public static class TrafficTable
         ulong total = 0;
         foreach (var r in list) total += r.Totals.Bytes;
 
-        int nameWidth = Math.Clamp(width - 86, 10, 28);
-        int barWidth = Math.Clamp(width - 60 - nameWidth, 0, 30);
-        b.Append(dim).Append($"{"CC",-3} {"Country".PadRight(nameWidth)} {"In",10} {"Out",10} {"In/s",11} {"Out/s",11} {"IPs",8} {"Active",7}  Share").Append(reset).Append('\n');
+        // CC, name (10..28), In, Out, IPs and the share figure always; rates and Active when they fit.
+        const int Fixed = 3 + 1 + 1 + 9 + 1 + 9 + 1 + 7 + 2 + 7, MinName = 10, Rates = 26, Active = 8;
+        bool rates = room >= Fixed + MinName + Rates, active = room >= Fixed + MinName + Rates + Active;
+        int spare = room - Fixed - MinName - (rates ? Rates : 0) - (active ? Active : 0);
+        int nameWidth = MinName + Math.Clamp(spare, 0, 18);
+        int barWidth = Math.Clamp(spare - (nameWidth - MinName), 0, 30);
+
+        b.Append(dim).Append($"{"CC",-3} {"Country".PadRight(nameWidth)} {"In",9} {"Out",9} ");
+        if (rates) b.Append($"{"In/s",12} {"Out/s",12} ");
+        b.Append($"{"IPs",7} ");
+        if (active) b.Append($"{"Active",7} ");
+        b.Append(" Share").Append(reset).Append('\n');
         for (int i = 0; i < list.Count && i < rows; i++)
         {
             var r = list[i];
             var t = r.Totals;
             double share = total == 0 ? 0 : (double)t.Bytes / total;
             string name = r.Name.Length > nameWidth ? r.Name[..(nameWidth - 1)] + "…" : r.Name;
-            b.Append($"{r.Code,-3} {name.PadRight(nameWidth)} {Bytes(t.BytesIn),10} {Bytes(t.BytesOut),10} {Bits(r.BytesInPerSecond),11} {Bits(r.BytesOutPerSecond),11} {Count(t.Ips),8} {Count(t.ActiveIps),7}  ")
-             .Append(bar).Append(new string('█', (int)Math.Round(share * barWidth))).Append(reset)
+            b.Append($"{r.Code,-3} {name.PadRight(nameWidth)} {Bytes(t.BytesIn),9} {Bytes(t.BytesOut),9} ");
+            if (rates) b.Append($"{Bits(r.BytesInPerSecond),12} {Bits(r.BytesOutPerSecond),12} ");
+            b.Append($"{Count(t.Ips),7} ");
+            if (active) b.Append($"{Count(t.ActiveIps),7} ");
+            b.Append(' ').Append(bar).Append(new string('█', (int)Math.Round(share * barWidth))).Append(reset)
              .Append(string.Create(CultureInfo.InvariantCulture, $" {share * 100,4:0.0}%")).Append('\n');
         }
         if (list.Count == 0) b.Append(dim).Append("(no traffic yet)").Append(reset).Append('\n');
-        if (footer is not null) b.Append('\n').Append(dim).Append(footer).Append(reset).Append('\n');
+        if (footer is not null) b.Append('\n').Append(dim).Append(Fit(footer, room)).Append(reset).Append('\n');
         return b.ToString();
     }
+
+    static string Fit(string text, int width) => text.Length <= width ? text : text[..Math.Max(width - 1, 0)] + "…";
 
     public static Comparison<CountryRow> Comparer(TableSort sort) => sort switch
     {
