@@ -47,4 +47,12 @@ public class TrafficTableTests
         Assert.Contains("Congo, The Democratic Repub…", TrafficTable.Render(Busy(), TableSort.Total, 20, 120, color: false));
         Assert.Contains("Congo, The Democr…", TrafficTable.Render(Busy(), TableSort.Total, 20, 60, color: false));
     }
+
+    [Fact]
+    public void Unattributed_packets_are_named_in_the_header_when_there_are_any()
+    {
+        Assert.DoesNotContain("unattributed", TrafficTable.Render(Busy(), TableSort.Total, 20, 120, color: false));
+        var some = Busy() with { Counters = new CaptureCounters(100, 6000, 0, 0, 0, 100, 6000) };
+        Assert.Contains("packets 100  dropped 0  malformed 0  unattributed 100  IPs", TrafficTable.Render(some, TableSort.Total, 20, 120, color: false));
+    }
 }

@@ -24,7 +24,9 @@ public static class TrafficTable
         b.Append(bold).Append("conduit track").Append(reset)
          .Append(Fit($"  {s.Source}  backend {s.Backend}  up {Duration(s.Uptime)}", room - 13)).Append('\n');
         b.Append(Fit($"{Rate(s.PacketsPerSecond)} pkt/s  in {Bits(s.BytesInPerSecond)}  out {Bits(s.BytesOutPerSecond)}", room)).Append('\n');
-        b.Append(Fit($"packets {Count(s.Counters.Packets)}  dropped {Count(s.Counters.Dropped)}  malformed {Count(s.Counters.Malformed)}  IPs {Count((ulong)s.IpsHeld)}", room)).Append("\n\n");
+        // Unattributed packets (neither end this host's) are counted but in no row: say so, or the table looks short.
+        string unattributed = s.Counters.UnattributedPackets == 0 ? "" : $"  unattributed {Count(s.Counters.UnattributedPackets)}";
+        b.Append(Fit($"packets {Count(s.Counters.Packets)}  dropped {Count(s.Counters.Dropped)}  malformed {Count(s.Counters.Malformed)}{unattributed}  IPs {Count((ulong)s.IpsHeld)}", room)).Append("\n\n");
 
         var list = new List<CountryRow>(s.Countries.Count + 1);
         list.AddRange(s.Countries);
