@@ -17,7 +17,8 @@ public sealed class NginxBackendsListener : IBridgeBackendsListener
         if (!settings.BridgeMode) return Task.CompletedTask;
         var layer = new NginxLayer(paths, settings);
         var lines = backends.Count == 0 ? layer.Remove(reload: true) : layer.Apply(reload: true);
-        foreach (var line in lines) Console.WriteLine($"nginx: {line}");
+        // Only what changed: `install` has just applied the same config in its own nginx step.
+        foreach (var line in lines.Where(l => !l.EndsWith("up to date", StringComparison.Ordinal))) Console.WriteLine($"nginx: {line}");
         return Task.CompletedTask;
     }
 }
