@@ -24,17 +24,17 @@ sources=8.8.8.8,1.1.1.1,5.1.1.1,77.88.8.8
 for a in ${sources//,/ }; do ip -n "$R" addr add "$a/32" dev "$rif"; ip -n "$L" route add "$a/32" dev "$lif"; done
 ip netns exec "$L" $tool sink-udp 10.99.0.1 5000 $((2 * secs + 30)) &
 
-run() { # name, capture command (in the local namespace)
-  local name=$1; shift
-  ip netns exec "$L" /usr/bin/time -o "$work/$name.time" -f "%U %S" "$@" >"$work/$name.out" 2>/dev/null &
+run() { # name, text the capture prints on stderr once it listens, capture command (in the local namespace)
+  local name=$1 ready=$2; shift 2
+  ip netns exec "$L" /usr/bin/time -o "$work/$name.time" -f "%U %S" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   local pid=$!
-  sleep 2 # let the capture open before traffic starts
+  for _ in $(seq 150); do grep -q "$ready" "$work/$name.err" 2>/dev/null && break; sleep 0.1; done # until it captures
   ip netns exec "$R" $tool send-udp "$sources" 10.99.0.1 5000 "$rate" "$secs" >"$work/$name.sent"
   wait "$pid" || true
 }
-run new timeout -s INT $((secs + 4)) "$bin" track --backend pcap --interface "$lif" --json --once --duration $((secs + 3))
+run new "backend pcap on" timeout -s INT $((secs + 4)) "$bin" track --backend pcap --interface "$lif" --json --once --duration $((secs + 3))
 # Only tcpdump gets the signal: awk must see EOF and print its totals (SIGINT to the group would kill it too).
-run old bash -c "timeout -s INT $((secs + 4)) tcpdump -tt -l -ni $lif -q '(tcp or udp) and not port 22' 2>/dev/null | awk -v local=10.99.0.1 '
+run old "listening on" bash -c "timeout -s INT $((secs + 4)) tcpdump -tt -l -ni $lif -q '(tcp or udp) and not port 22' | awk -v local=10.99.0.1 '
   { src = \$3; dst = \$5; sub(/:\$/, \"\", dst); sub(/\\.[0-9]+\$/, \"\", src); sub(/\\.[0-9]+\$/, \"\", dst); n = \$NF + 0
     if (src == local) to[dst] += n; else from[src] += n; count++ }
   END { print count }'"

@@ -135,7 +135,12 @@ public sealed class TrackCommands
     /// <summary>The live backend: eBPF when chosen or when "auto" finds it usable, else pcap; says which and why.</summary>
     static ICaptureBackend OpenLive(string choice, string name, string? filter, string? excludePort, string captureFilter)
     {
-        if (choice == "pcap") return PcapBackend.OpenLive(name, captureFilter);
+        if (choice == "pcap")
+        {
+            var chosen = PcapBackend.OpenLive(name, captureFilter);
+            Console.Error.WriteLine($"conduit: backend pcap on {name} (--backend pcap)");
+            return chosen;
+        }
         string why;
         if (filter is not null) why = "a custom --filter needs libpcap";
         else
