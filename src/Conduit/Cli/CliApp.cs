@@ -41,11 +41,11 @@ internal static class CliApp
 
     static bool KnownCommand(string name) => CommandNames.Contains(name);
 
-    /// <summary>Top-level command names, kept in step with Program.cs (a test checks both agree).</summary>
     /// <summary>Commands whose method takes no parameters. ConsoleAppFramework lets any argument through to those,
     /// so the error filter refuses them (a convention test keeps this list complete).</summary>
     public static readonly HashSet<string> ParameterlessCommands = ["nginx generate", "nginx check", "services remove", "settings path"];
 
+    /// <summary>Top-level command names, kept in step with Program.cs (a test checks both agree).</summary>
     public static readonly HashSet<string> CommandNames = ["help", "settings", "resources", "self-update", "start", "stop", "restart", "scale", "status", "pull", "id", "qr", "backup", "restore", "import-key", "tune", "nginx", "services", "health", "watchdog", "track", "geoip", "version", "track-ebpf", "dashboard", "stats", "peers", "logs", "install", "uninstall", "update", "migrate"];
 
     /// <summary>Show help for the whole tool or for one command: `conduit help [command...]`.</summary>
