@@ -36,7 +36,7 @@ public sealed class EbpfCommands
         var name = @interface is { Length: > 0 } ? @interface : DefaultInterface();
 
         using var capture = EbpfCapture.Start(name, ports, kernelStats);
-        Console.Error.WriteLine($"conduit: counting on {name} with eBPF (ingress+egress, excluding ports {string.Join(',', ports)}); stop with Ctrl+C");
+        Console.Error.WriteLine($"conduit: counting on {name} with eBPF (ingress+egress, excluding ports {string.Join(',', ports)}, up to {capture.MapCapacity} addresses in the kernel map); stop with Ctrl+C");
 
         var totals = new Dictionary<RemoteAddress, ulong[]>();
         var started = DateTime.UtcNow;
@@ -92,6 +92,7 @@ public sealed class EbpfCommands
                 w.WriteNumber("excluded", s.Excluded);
                 w.WriteNumber("evictions", s.Evictions);
                 w.WriteNumber("map_entries", s.Addresses);
+                w.WriteNumber("map_capacity", capture.MapCapacity);
                 w.WriteNumber("map_full", s.MapFull);
                 w.WriteNumber("kernel_run_count", s.KernelRunCount);
                 w.WriteNumber("kernel_run_time_ns", s.KernelRunTimeNs);

@@ -1,3 +1,4 @@
+using Conduit.Tracking.Ebpf;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -180,12 +181,27 @@ public sealed class EbpfCaptureTests
         });
         TestNetwork.SendFrames(net.LocalNs, net.LocalIf, frames);
         var (_, report) = run.Stop();
+        var capacity = report.GetProperty("map_capacity").GetInt64(); // as the kernel reports it
+        Assert.Equal(EbpfMaps.RemotesMapEntries(PossibleCpus()), capacity);
         var live = report.GetProperty("map_entries").GetInt64();
-        Assert.InRange(live, 1, 65536);
-        Assert.True(report.GetProperty("evictions").GetInt64() >= addresses - 65536, report.ToString()[..600]);
+        Assert.InRange(live, 1, capacity);
+        Assert.True(report.GetProperty("evictions").GetInt64() >= addresses - capacity, report.ToString()[..600]);
         Assert.Equal(addresses, report.GetProperty("evictions").GetInt64() + live + report.GetProperty("map_full").GetInt64());
         Assert.InRange(report.GetProperty("packets").GetInt64(), live, addresses);
     }
+
+    /// <summary>What libbpf counts per-CPU values for: /sys/devices/system/cpu/possible, e.g. "0-3" or "0,2-5".</summary>
+    static int PossibleCpus() => File.ReadAllText("/sys/devices/system/cpu/possible").Trim().Split(',')
+        .Sum(range => range.Split('-') is [var a, var b] ? int.Parse(b) - int.Parse(a) + 1 : 1);
+
+    [Theory]
+    [InlineData(1, 65536)]
+    [InlineData(16, 65536)]
+    [InlineData(17, 32768)]
+    [InlineData(64, 16384)]
+    [InlineData(512, 8192)]
+    public void TheMapShrinksOnHostsWithManyCpus(int cpus, int entries) =>
+        Assert.Equal(entries, EbpfMaps.RemotesMapEntries(cpus));
 
     [Fact]
     public void KilledRunIsCleanedUpAndTheNextStartAttachesOnce()

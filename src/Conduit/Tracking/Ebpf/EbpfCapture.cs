@@ -96,8 +96,9 @@ public sealed unsafe class EbpfCapture : IDisposable
         {
             _cpus = LibBpf.PossibleCpus();
             if (_cpus <= 0) throw new EbpfUnavailableException($"libbpf could not count the CPUs ({Errno(-_cpus)})");
-            _object = OpenAndLoad();
+            _object = OpenAndLoad(EbpfMaps.RemotesMapEntries(_cpus));
             _remotesFd = MapFd(EbpfMaps.RemotesMap);
+            MapCapacity = MaxEntriesOf(_remotesFd);
             _statsFd = MapFd(EbpfMaps.StatsMap);
             var configFd = MapFd(EbpfMaps.ConfigMap);
             var zero = 0u;
@@ -248,7 +249,21 @@ public sealed unsafe class EbpfCapture : IDisposable
 
     // ---- loading and attaching -------------------------------------------------------------------------------
 
-    static nint OpenAndLoad()
+    /// <summary>Addresses the kernel's LRU map holds on this host (see <see cref="EbpfMaps.RemotesMapEntries"/>),
+    /// as the kernel reports it.</summary>
+    public uint MapCapacity { get; }
+
+    static uint MaxEntriesOf(int mapFd)
+    {
+        // struct bpf_map_info starts: u32 type, id, key_size, value_size, max_entries.
+        const int InfoSize = 88, MaxEntriesOffset = 16;
+        var info = stackalloc byte[InfoSize];
+        new Span<byte>(info, InfoSize).Clear();
+        var length = (uint)InfoSize;
+        return LibBpf.ObjectInfo(mapFd, info, &length) == 0 ? *(uint*)(info + MaxEntriesOffset) : 0;
+    }
+
+    static nint OpenAndLoad(int mapEntries)
     {
         using var stream = typeof(EbpfCapture).Assembly.GetManifestResourceStream(ObjectResource)!;
         var image = new byte[stream.Length];
@@ -258,7 +273,9 @@ public sealed unsafe class EbpfCapture : IDisposable
         fixed (byte* p = image) obj = LibBpf.ObjectOpenMem(p, (nuint)image.Length, null);
         if (obj == 0)
             throw new EbpfUnavailableException($"libbpf could not open the embedded eBPF object ({Errno(Marshal.GetLastPInvokeError())}){LibBpfLog.Detail}");
-        var rc = LibBpf.ObjectLoad(obj);
+        var remotes = WithName(EbpfMaps.RemotesMap, n => LibBpf.FindMap(obj, (byte*)n));
+        var rc = remotes == 0 ? -ENOENT : LibBpf.MapSetMaxEntries(remotes, (uint)mapEntries);
+        if (rc == 0) rc = LibBpf.ObjectLoad(obj);
         if (rc < 0)
         {
             LibBpf.ObjectClose(obj);

@@ -15,8 +15,24 @@ internal static class EbpfMaps
     public const string ConfigMap = "conduit_config";
     public const string IngressProgram = "conduit_ingress";
     public const string EgressProgram = "conduit_egress";
-    /// <summary>CONDUIT_MAX_ADDRESSES: the LRU map's bound.</summary>
+    /// <summary>CONDUIT_MAX_ADDRESSES: the LRU map's bound (its size in the object file).</summary>
     public const int MaxAddresses = 65536;
+    const int MinAddresses = 8192;
+    const long PerCpuCountersBudget = 32L << 20;
+
+    /// <summary>
+    /// The LRU map's size on a host with <paramref name="cpus"/> possible CPUs. The kernel preallocates every
+    /// entry's counters on every CPU (32 bytes each): up to 16 CPUs the full <see cref="MaxAddresses"/> fit in
+    /// 32 MiB; a bigger host gets fewer entries (halved down to 8,192) instead of hundreds of MiB of kernel memory
+    /// and a start-up that grows with the CPU count.
+    /// </summary>
+    public static int RemotesMapEntries(int cpus)
+    {
+        long fit = PerCpuCountersBudget / (Math.Max(cpus, 1) * 32L);
+        int entries = MaxAddresses;
+        while (entries > MinAddresses && entries > fit) entries >>= 1;
+        return entries;
+    }
 
     // enum conduit_stat
     public const int StatMalformed = 0;

@@ -38,6 +38,9 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Library, EntryPoint = "bpf_object__find_map_by_name")]
     public static partial nint FindMap(nint obj, byte* name);
 
+    [LibraryImport(Library, EntryPoint = "bpf_map__set_max_entries")]
+    public static partial int MapSetMaxEntries(nint map, uint maxEntries);
+
     [LibraryImport(Library, EntryPoint = "bpf_program__fd")]
     public static partial int ProgramFd(nint program);
 
