@@ -9,8 +9,8 @@ namespace Conduit.Benchmarks;
 /// <summary>
 /// The per-packet path of `conduit track`: parse (Ethernet/VLAN, IPv4/IPv6, TCP/UDP) + remote-IP table update
 /// + country counters, over a realistic mix (70% IPv4 TCP, 20% UDP, 10% IPv6, 5% VLAN, both directions).
-/// DistinctIps is the working set: 1k (the default 2 nodes x 200 clients, with churn), 10k (10 nodes at the
-/// 1,000-client maximum), 100k (far beyond any VPS; the table no longer fits in L2).
+/// DistinctIps is the working set: 1k (the old manager's default 2 nodes x 200 clients, with churn), 10k (10 nodes
+/// at the 1,000-client maximum), 100k (far beyond any VPS; the table no longer fits in L2).
 /// </summary>
 [MemoryDiagnoser]
 public class HotPathBenchmark
