@@ -16,6 +16,16 @@ static class HealthJson
             c => (c.GetProperty("status").GetString()!, c.GetProperty("detail").GetString()!));
         return (r.ExitCode, rows, r.ToString());
     }
+
+    /// <summary>Starts the cluster's one node and waits until health calls it ok; returns its check's name.</summary>
+    public static string StartHealthy(StandinCluster cluster)
+    {
+        var start = cluster.Conduit("start");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        var check = $"container {cluster.Name}";
+        Assert.True(Wait.Until(() => Run(cluster).Rows[check].Status == "ok", TimeSpan.FromSeconds(60)));
+        return check;
+    }
 }
 
 /// <summary>Health against the real Docker engine with stand-in node containers.</summary>
@@ -26,10 +36,7 @@ public sealed class HealthStoppedContainerTests
     {
         using var root = new TempRoot();
         using var cluster = new StandinCluster(root, 1);
-        var start = cluster.Conduit("start");
-        Assert.True(start.ExitCode == 0, start.ToString());
-        var check = $"container {cluster.Name}";
-        Assert.True(Wait.Until(() => HealthJson.Run(cluster).Rows[check].Status == "ok", TimeSpan.FromSeconds(60)));
+        var check = HealthJson.StartHealthy(cluster);
 
         Assert.True(StandinCluster.Docker("stop", "-t", "2", cluster.Name).Ok);
         var (exit, rows, raw) = HealthJson.Run(cluster);
@@ -56,10 +63,7 @@ public sealed class HealthHungContainerTests
     {
         using var root = new TempRoot();
         using var cluster = new StandinCluster(root, 1);
-        var start = cluster.Conduit("start");
-        Assert.True(start.ExitCode == 0, start.ToString());
-        var check = $"container {cluster.Name}";
-        Assert.True(Wait.Until(() => HealthJson.Run(cluster).Rows[check].Status == "ok", TimeSpan.FromSeconds(60)));
+        var check = HealthJson.StartHealthy(cluster);
 
         // Freeze the node's metrics server: the container keeps running, the node stops answering.
         var stop = StandinCluster.Docker("exec", cluster.Name, "sh", "-c", "kill -STOP $(pidof httpd)");
