@@ -32,7 +32,4 @@ app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();
 app.Add<EbpfCommands>();
 
-// Scaling in bridge mode regenerates the nginx balancer.
-Conduit.Cluster.ClusterHooks.AddBridgeListener(new Conduit.Host.Nginx.NginxBackendsListener());
-
 return CliApp.Run(app, args);

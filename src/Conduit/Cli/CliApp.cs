@@ -22,8 +22,16 @@ internal static class CliApp
     /// <summary>Roots for this invocation, from --home, CONDUIT_HOME and CONDUIT_SYSROOT.</summary>
     public static ConduitPaths Paths { get; private set; } = ConduitPaths.Resolve(null, Environment.GetEnvironmentVariable);
 
-    internal static void UseGlobalOptions(GlobalOptions? options) =>
+    static Host.Nginx.NginxBackendsListener? _nginxListener;
+
+    /// <summary>Resolves this invocation's paths and wires what depends on them: scaling in bridge mode
+    /// regenerates the nginx balancer under those paths.</summary>
+    internal static void UseGlobalOptions(GlobalOptions? options)
+    {
         Paths = ConduitPaths.Resolve(options?.Home, Environment.GetEnvironmentVariable);
+        if (_nginxListener is not null) Cluster.ClusterHooks.RemoveBridgeListener(_nginxListener);
+        Cluster.ClusterHooks.AddBridgeListener(_nginxListener = new Host.Nginx.NginxBackendsListener(Paths, Console.Out));
+    }
 
     public static int Run(ConsoleApp.ConsoleAppBuilder app, string[] args)
     {
@@ -79,7 +87,7 @@ internal sealed class ErrorFilter(ConsoleAppFilter next) : ConsoleAppFilter(next
                 throw new UsageException($"{context.CommandName} takes no arguments, got '{extra}'");
             await Next.InvokeAsync(context, cancellationToken);
         }
-        catch (CliException e)
+        catch (ConduitException e)
         {
             Terminal.Error(e.Message);
             Environment.ExitCode = e.ExitCode;

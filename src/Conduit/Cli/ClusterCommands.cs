@@ -74,7 +74,7 @@ public sealed class ClusterCommands
         if (report.Nodes.Count == 0) Console.WriteLine($"nothing to do: no containers to be {verb}");
         var failed = report.Nodes.Count(n => n.IsFailure);
         if (failed > 0)
-            throw new CliException($"{failed} of {report.Nodes.Count} containers could not be {verb}; the others were handled (see above)");
+            throw new ConduitException($"{failed} of {report.Nodes.Count} containers could not be {verb}; the others were handled (see above)");
     }
 
     static string Describe(NodeAction action) => action switch

@@ -110,7 +110,7 @@ public sealed class VersionCommands
         Console.WriteLine($"conduit {CliApp.Version}");
         if (!licenses) return;
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("conduit.geo.source.txt");
-        if (stream is null) throw new CliException("the licence notes are missing from the binary");
+        if (stream is null) throw new ConduitException("the licence notes are missing from the binary");
         Console.WriteLine();
         Console.Write(new StreamReader(stream).ReadToEnd());
         Console.WriteLine();

@@ -106,7 +106,7 @@ public sealed class IdentityCommands
             shown++;
         }
         ReportProblems(states);
-        if (shown == 0) throw new CliException("no claim link to show: no selected node has a key yet (start the nodes first)");
+        if (shown == 0) throw new ConduitException("no claim link to show: no selected node has a key yet (start the nodes first)");
     }
 
     /// <summary>Back up nodes' keys to &lt;root&gt;/backups/&lt;container&gt;_key_&lt;UTC time&gt;.json, then list the backups.</summary>
@@ -130,7 +130,7 @@ public sealed class IdentityCommands
         Console.WriteLine();
         PrintBackups(paths.BackupsDir, KeyBackups.List(paths.BackupsDir));
         ReportProblems(states);
-        if (written == 0) throw new CliException("nothing to back up: no selected node has a key yet (start the nodes first)");
+        if (written == 0) throw new ConduitException("nothing to back up: no selected node has a key yet (start the nodes first)");
     }
 
     /// <summary>List the key backups (and the pre-restore copies) with their proxy IDs.</summary>
@@ -236,7 +236,7 @@ public sealed class IdentityCommands
         await nodes.ReplaceAsync(container, key, ct);
         var after = await nodes.ReadAsync(container, ct);
         if (after.Key is null || !after.Key.SameKeyAs(key))
-            throw new CliException($"node {container}: the key read back from {after.Location} is not the one written{(kept is null ? "" : $"; the previous key is in {kept}")}");
+            throw new ConduitException($"node {container}: the key read back from {after.Location} is not the one written{(kept is null ? "" : $"; the previous key is in {kept}")}");
         if (kept is not null) Console.WriteLine($"previous key kept in {kept}");
         Console.WriteLine($"node {container} ({current.Container}): key from {from} installed, node started");
         Console.WriteLine($"proxy ID: {key.ProxyId}");
@@ -274,7 +274,7 @@ public sealed class IdentityCommands
     {
         if (yes) return;
         if (!Terminal.StdinIsTerminal) throw new UsageException(refusal);
-        if (!Terminal.Confirm(question)) throw new CliException("cancelled; nothing was shown or changed");
+        if (!Terminal.Confirm(question)) throw new ConduitException("cancelled; nothing was shown or changed");
     }
 
     /// <summary>Reads a pasted key without echoing it when stdin is a terminal.</summary>
@@ -305,7 +305,7 @@ public sealed class IdentityCommands
         }
         if (invalid.Count == 0) return;
         for (int i = 1; i < invalid.Count; i++) Terminal.Warn($"node {invalid[i].Index}: {invalid[i].Problem}");
-        throw new CliException($"node {invalid[0].Index}: {invalid[0].Problem}; restore a backup (conduit backup list) before the node starts again" +
+        throw new ConduitException($"node {invalid[0].Index}: {invalid[0].Problem}; restore a backup (conduit backup list) before the node starts again" +
                                (invalid.Count > 1 ? $" ({invalid.Count - 1} more above)" : ""));
     }
 

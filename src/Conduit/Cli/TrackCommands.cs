@@ -83,7 +83,7 @@ public sealed class TrackCommands
             {
                 string name = iface.Length > 0 ? iface
                     : settings.IsSet("TRACK_INTERFACE") ? settings["TRACK_INTERFACE"]
-                    : DefaultRoute.Interface() ?? throw new CliException("no default route: choose the interface with --interface");
+                    : DefaultRoute.Interface() ?? throw new ConduitException("no default route: choose the interface with --interface");
                 backend = OpenLive(backendChoice, name, filter, excludePort, captureFilter);
                 localList.AddRange(LocalAddresses.OfInterface(name));
             }
@@ -92,7 +92,7 @@ public sealed class TrackCommands
         {
             geo.Dispose();
             throw e.IsPermission || read is null && !e.Message.StartsWith("--", StringComparison.Ordinal)
-                ? new CliException(e.Message)
+                ? new ConduitException(e.Message)
                 : new UsageException(e.Message);
         }
 
@@ -102,7 +102,7 @@ public sealed class TrackCommands
         {
             store = new StateStore(CliApp.Paths.TrafficStatsDir);
             try { store.RestoreInto(accountant); }
-            catch (InvalidDataException e) { backend.Dispose(); geo.Dispose(); throw new CliException(e.Message); }
+            catch (InvalidDataException e) { backend.Dispose(); geo.Dispose(); throw new ConduitException(e.Message); }
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -129,7 +129,7 @@ public sealed class TrackCommands
             server?.Dispose();
             geo.Dispose();
         }
-        if (session.Failure is { } failure) throw new CliException(failure.Message);
+        if (session.Failure is { } failure) throw new ConduitException(failure.Message);
     }
 
     /// <summary>The live backend: eBPF when chosen or when "auto" finds it usable, else pcap; says which and why.</summary>

@@ -81,7 +81,7 @@ public sealed class ViewCommands
             var cluster = await new ClusterOperations(engine, settings, CliApp.Paths).SnapshotAsync(ct);
             var chosen = cluster.Containers.Where(c => c.Id is not null && c.State != "foreign" && (index is null || c.Index == index)).ToList();
             if (chosen.Count == 0)
-                throw new CliException(index is null ? "no node containers: `conduit start` creates them" : $"container {index} does not exist (see `conduit status`)");
+                throw new ConduitException(index is null ? "no node containers: `conduit start` creates them" : $"container {index} does not exist (see `conduit status`)");
             var prefix = chosen.Count > 1;
             var width = chosen.Max(c => c.Name.Length);
             var gate = new object();

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using Conduit.Cli;
 using Conduit.Platform;
 using Conduit.Settings;
 using Docker.DotNet;
@@ -270,7 +269,7 @@ public sealed class ClusterOperations
             return;
         }
         if (!Names.Owns(network.Labels))
-            throw new CliException($"a Docker network named {Names.Network} exists but was not created by conduit: remove it (docker network rm {Names.Network}) or set CONTAINER_NAME to use other names");
+            throw new ConduitException($"a Docker network named {Names.Network} exists but was not created by conduit: remove it (docker network rm {Names.Network}) or set CONTAINER_NAME to use other names");
     }
 
     // ---------------- stop ----------------

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Conduit.Cli;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Version = System.Version;
@@ -65,7 +64,7 @@ public sealed class DockerEngine : IDisposable
         }
         catch (DockerApiException e)
         {
-            throw new CliException($"Docker at {endpoint} answered /version with an error: {Message(e)}");
+            throw new ConduitException($"Docker at {endpoint} answered /version with an error: {Message(e)}");
         }
         var api = Negotiate(version.APIVersion, version.MinAPIVersion);
         // Pulls stream for minutes; other calls are short. The library applies this per request.
@@ -84,14 +83,14 @@ public sealed class DockerEngine : IDisposable
     public static Version Negotiate(string? daemonApi, string? daemonMinApi)
     {
         if (!Version.TryParse(daemonApi, out var daemon))
-            throw new CliException($"Docker reported an unreadable API version '{daemonApi}'");
+            throw new ConduitException($"Docker reported an unreadable API version '{daemonApi}'");
         var chosen = daemon < NewestClientApi ? daemon : NewestClientApi;
         if (Version.TryParse(daemonMinApi, out var min) && chosen < min)
-            throw new CliException($"Docker needs API {min} or newer, conduit speaks up to {NewestClientApi}: update conduit");
+            throw new ConduitException($"Docker needs API {min} or newer, conduit speaks up to {NewestClientApi}: update conduit");
         return chosen;
     }
 
-    static CliException Unreachable(Uri endpoint, string why) =>
+    static ConduitException Unreachable(Uri endpoint, string why) =>
         new($"cannot reach the Docker engine at {endpoint}: {why}");
 
     static string Explain(Uri endpoint, Exception e)
@@ -151,11 +150,11 @@ public sealed class DockerEngine : IDisposable
         }
         catch (DockerApiException e)
         {
-            throw new CliException($"Docker: {Message(e)}");
+            throw new ConduitException($"Docker: {Message(e)}");
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"lost the connection to Docker at {engine.Endpoint}: {Innermost(e).Message}");
+            throw new ConduitException($"lost the connection to Docker at {engine.Endpoint}: {Innermost(e).Message}");
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Conduit.Cli;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
@@ -21,12 +20,12 @@ public static class ImagePull
         catch (DockerApiException e)
         {
             progress.Finish();
-            throw new CliException($"pull {reference}: {DockerEngine.Message(e)}");
+            throw new ConduitException($"pull {reference}: {DockerEngine.Message(e)}");
         }
         progress.Finish();
-        if (progress.Error is string error) throw new CliException($"pull {reference}: {error}");
+        if (progress.Error is string error) throw new ConduitException($"pull {reference}: {error}");
         var image = await engine.TryInspectImageAsync(reference, ct)
-                    ?? throw new CliException($"pull {reference}: Docker reported success but the image is not there");
+                    ?? throw new ConduitException($"pull {reference}: Docker reported success but the image is not there");
         var digest = image.RepoDigests?.FirstOrDefault(d => d.StartsWith(repo + "@", StringComparison.Ordinal)) ?? image.RepoDigests?.FirstOrDefault();
         return new PullResult(image.ID, digest);
     }

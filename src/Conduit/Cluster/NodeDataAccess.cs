@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.Runtime.InteropServices;
-using Conduit.Cli;
 using Conduit.Platform;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -108,7 +107,7 @@ public sealed partial class NodeDataAccess(DockerEngine engine, ClusterNames nam
             && node.Mounts?.Any(m => m.Name == volumeName && m.Destination == ContainerSpec.DataDir) == true)
             return await work(node.ID);
         if (await engine.TryInspectImageAsync(helperImage, ct) is null)
-            throw new CliException($"cannot reach {volumeName} through Docker: image {helperImage} is not present (run `conduit pull`)");
+            throw new ConduitException($"cannot reach {volumeName} through Docker: image {helperImage} is not present (run `conduit pull`)");
         var labels = names.BaseLabels();
         labels[ClusterNames.HelperLabel] = "key-access";
         var created = await engine.Client.Containers.CreateContainerAsync(new CreateContainerParameters

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Conduit.Cli;
 using Conduit.Platform;
 using Conduit.Settings;
 
@@ -25,6 +24,6 @@ public static class StartGuard
 
     public static void EnsureStartAllowed(ConduitSettings settings, ConduitPaths paths)
     {
-        if (Refusal(settings, paths) is string why) throw new CliException($"refusing to start: {why}");
+        if (Refusal(settings, paths) is string why) throw new ConduitException($"refusing to start: {why}");
     }
 }

@@ -48,7 +48,7 @@ public sealed class HostChanges
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new Cli.CliException($"{changes._statePath}: unreadable change record ({e.GetType().Name}); fix or delete it");
+            throw new ConduitException($"{changes._statePath}: unreadable change record ({e.GetType().Name}); fix or delete it");
         }
         return changes;
     }
@@ -121,7 +121,7 @@ public sealed class HostChanges
             if (File.Exists(_statePath)) File.Delete(_statePath);
             return;
         }
-        var json = Cli.Terminal.JsonString(w =>
+        var json = Terminal.JsonString(w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("files");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Conduit.Cli;
 using Conduit.Platform;
 
 namespace Conduit.Identity;
@@ -43,19 +42,19 @@ public static partial class KeyBackups
         if (!File.Exists(path))
             AtomicFile.WriteAllBytes(path, content, AtomicFile.Private);
         else if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
-            throw new CliException($"{path} already exists with other content; not overwriting it (try again in a second)");
+            throw new ConduitException($"{path} already exists with other content; not overwriting it (try again in a second)");
         var mode = File.GetUnixFileMode(path);
         if (mode != AtomicFile.Private)
-            throw new CliException($"{path}: mode is {Octal(mode)} after writing, expected 0600");
+            throw new ConduitException($"{path}: mode is {Octal(mode)} after writing, expected 0600");
         if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
-            throw new CliException($"{path}: backup did not verify (content differs after writing)");
+            throw new ConduitException($"{path}: backup did not verify (content differs after writing)");
         NodeKey? key = null;
         string? problem = null;
         try
         {
             key = NodeKey.Load(path);
         }
-        catch (CliException e)
+        catch (ConduitException e)
         {
             problem = e.Message;
         }
@@ -68,7 +67,7 @@ public static partial class KeyBackups
         Directory.CreateDirectory(folder, FolderMode);
         if (File.GetUnixFileMode(folder) != FolderMode) File.SetUnixFileMode(folder, FolderMode);
         var mode = File.GetUnixFileMode(folder);
-        if (mode != FolderMode) throw new CliException($"{folder}: mode is {Octal(mode)}, expected 0700");
+        if (mode != FolderMode) throw new ConduitException($"{folder}: mode is {Octal(mode)}, expected 0700");
     }
 
     /// <summary>Every backup-named file in <paramref name="folder"/>, newest first; other files are ignored.</summary>
@@ -85,7 +84,7 @@ public static partial class KeyBackups
             {
                 key = NodeKey.Load(path);
             }
-            catch (CliException e)
+            catch (ConduitException e)
             {
                 problem = e.Message;
             }

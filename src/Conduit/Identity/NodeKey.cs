@@ -2,13 +2,12 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Conduit.Cli;
 using Conduit.Platform;
 
 namespace Conduit.Identity;
 
 /// <summary>A node key file that cannot be used. The message names the file and never contains key material.</summary>
-public sealed class InvalidKeyException(string message) : CliException(message, ExitCodes.Usage);
+public sealed class InvalidKeyException(string message) : ConduitException(message, ExitCodes.Usage);
 
 /// <summary>
 /// The node's identity: the 64-byte Ed25519 private key (32-byte seed, then the 32-byte public key) kept in
@@ -95,7 +94,7 @@ public sealed class NodeKey
         }
         catch (UnauthorizedAccessException)
         {
-            throw new CliException($"{path}: permission denied (run as root?)");
+            throw new ConduitException($"{path}: permission denied (run as root?)");
         }
         return Parse(bytes, path);
     }

@@ -1,4 +1,3 @@
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Platform;
 using Conduit.Settings;
@@ -51,9 +50,9 @@ public sealed class NodeKeys : IDisposable
         var name = ContainerName(index);
         var container = await Guard(() => _engine.TryInspectContainerAsync(name, ct));
         if (container is null)
-            throw new CliException($"node {index} ({name}) has not been created yet: run `conduit start` first, then give it the key");
+            throw new ConduitException($"node {index} ({name}) has not been created yet: run `conduit start` first, then give it the key");
         if (!_cluster.Names.Owns(container.Config?.Labels))
-            throw new CliException($"container {name} exists but conduit did not create it; not touching it");
+            throw new ConduitException($"container {name} exists but conduit did not create it; not touching it");
     }
 
     /// <summary>
@@ -66,14 +65,14 @@ public sealed class NodeKeys : IDisposable
         await Guard(async () =>
         {
             var container = await _engine.TryInspectContainerAsync(name, ct)
-                ?? throw new CliException($"node {index} ({name}) disappeared while its key was being replaced");
+                ?? throw new ConduitException($"node {index} ({name}) disappeared while its key was being replaced");
             if (container.State?.Running == true)
                 await _engine.Client.Containers.StopContainerAsync(container.ID, new ContainerStopParameters { WaitBeforeKillSeconds = StopTimeoutSeconds }, ct);
             return await _cluster.Data.WriteKeyAsync(index, key.ToFileBytes(), ct);
         });
         var report = await Guard(() => _cluster.StartOneAsync(index, restart: false, ct));
         foreach (var node in report.Nodes)
-            if (node.IsFailure) throw new CliException($"node {index} ({name}) has the new key but did not start: {node.Detail}");
+            if (node.IsFailure) throw new ConduitException($"node {index} ({name}) has the new key but did not start: {node.Detail}");
     }
 
     async Task<T> Guard<T>(Func<Task<T>> work)
@@ -84,11 +83,11 @@ public sealed class NodeKeys : IDisposable
         }
         catch (DockerApiException e)
         {
-            throw new CliException($"Docker: {DockerEngine.Message(e)}");
+            throw new ConduitException($"Docker: {DockerEngine.Message(e)}");
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"lost the connection to Docker at {_engine.Endpoint}: {e.Message}");
+            throw new ConduitException($"lost the connection to Docker at {_engine.Endpoint}: {e.Message}");
         }
     }
 

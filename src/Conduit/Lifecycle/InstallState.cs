@@ -41,7 +41,7 @@ public sealed class InstallState
         }
         catch (JsonException e)
         {
-            throw new Cli.CliException($"{state._path}: not valid JSON ({e.Message}); delete it and run `conduit install` again");
+            throw new ConduitException($"{state._path}: not valid JSON ({e.Message}); delete it and run `conduit install` again");
         }
         return state;
     }
@@ -72,7 +72,7 @@ public sealed class InstallState
         Save();
     }
 
-    void Save() => AtomicFile.WriteAllText(_path, Cli.Terminal.JsonString(w =>
+    void Save() => AtomicFile.WriteAllText(_path, Terminal.JsonString(w =>
     {
         w.WriteStartObject();
         w.WriteBoolean("complete", Complete);

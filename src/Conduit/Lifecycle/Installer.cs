@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Host;
 using Conduit.Host.Nginx;
@@ -76,17 +75,17 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
     {
         // Only a temporary root (tests, dry runs into a folder) may be installed without root.
         if (!Environment.IsPrivilegedProcess && paths.SysRoot == "/")
-            throw new CliException("install must run as root (sudo conduit install)");
+            throw new ConduitException("install must run as root (sudo conduit install)");
         var os = OsRelease.Read(paths.OnHost("/etc/os-release"));
         var arch = RuntimeInformation.OSArchitecture;
         if (arch is not (Architecture.X64 or Architecture.Arm64))
-            throw new CliException($"unsupported architecture {arch}: the node image exists for x86_64 and arm64 only");
+            throw new ConduitException($"unsupported architecture {arch}: the node image exists for x86_64 and arm64 only");
         var plan = CapacityPlan.For(host.Cores, host.MemoryBytes);
         var free = FreeDiskBytes(paths.Home);
         Report("preflight", string.Create(CultureInfo.InvariantCulture,
             $"{os.PrettyName} {arch.ToString().ToLowerInvariant()}, {host.Cores} cores, {host.MemoryBytes >> 20} MiB RAM, {free >> 30} GiB free; " +
             $"recommended {plan.Containers} containers x {plan.ClientsPerContainer} clients, {plan.CpuPerContainer} CPU and {plan.MemoryPerContainerText} each"));
-        if (free < 1L << 30) throw new CliException($"only {free >> 20} MiB free under {paths.Home}: the node image and logs need at least 1 GiB");
+        if (free < 1L << 30) throw new ConduitException($"only {free >> 20} MiB free under {paths.Home}: the node image and logs need at least 1 GiB");
         return plan;
     }
 
@@ -105,7 +104,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
             Report("docker", $"engine {engine.EngineVersion} at {engine.Endpoint}: unchanged");
             return;
         }
-        catch (CliException) when (!ProcessRunner.Exists("docker") && !ProcessRunner.Exists("dockerd"))
+        catch (ConduitException) when (!ProcessRunner.Exists("docker") && !ProcessRunner.Exists("dockerd"))
         {
             // Not installed at all: install it below.
         }
@@ -114,7 +113,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
         foreach (var command in plan.Commands)
         {
             var r = ProcessRunner.Run(command[0], command[1..], TimeSpan.FromMinutes(10));
-            if (!r.Ok) throw new CliException($"`{string.Join(' ', command)}` failed: {r.LastLine()}");
+            if (!r.Ok) throw new ConduitException($"`{string.Join(' ', command)}` failed: {r.LastLine()}");
         }
         using var installed = await DockerEngine.ConnectAsync(ct);
         Report("docker", $"installed engine {installed.EngineVersion}");
@@ -123,7 +122,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
     InstallState DetectEarlier()
     {
         if (LegacyInstall.Detect(paths) is { } legacy)
-            throw new CliException($"the old bash manager is installed ({legacy.Evidence}): run `conduit migrate` to take it over with its keys, then `conduit install`");
+            throw new ConduitException($"the old bash manager is installed ({legacy.Evidence}): run `conduit migrate` to take it over with its keys, then `conduit install`");
         var state = InstallState.Load(paths);
         var backups = KeyBackups.List(paths.BackupsDir).Count;
         var found = new List<string>();
@@ -170,7 +169,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
 
     void CopyBinary(InstallState state)
     {
-        var source = Environment.ProcessPath ?? throw new CliException("cannot tell where the running conduit binary is");
+        var source = Environment.ProcessPath ?? throw new ConduitException("cannot tell where the running conduit binary is");
         var target = Path.Combine(paths.BinDir, "conduit");
         state.Binary = target;
         if (Path.GetFullPath(source) == Path.GetFullPath(target) ||
@@ -203,7 +202,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
         var changed = report.Nodes.Where(n => n.Action != NodeAction.Unchanged && !n.IsFailure).Select(n => $"{n.Name} {n.Action.ToString().ToLowerInvariant()}").ToList();
         Report("nodes", changed.Count == 0 && failures.Count == 0 ? $"{settings.ContainerCount} running: unchanged" : string.Join(", ", changed));
         if (failures.Count > 0)
-            throw new CliException(string.Join("; ", failures.Select(f => $"{f.Name}: {f.Detail}")) + " (fix it and run `conduit install` again: it continues where it stopped)");
+            throw new ConduitException(string.Join("; ", failures.Select(f => $"{f.Name}: {f.Detail}")) + " (fix it and run `conduit install` again: it continues where it stopped)");
     }
 
     async Task BackUpKeysAsync(ConduitSettings settings, TimeSpan wait, CancellationToken ct)

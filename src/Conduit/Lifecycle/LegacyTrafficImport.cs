@@ -79,7 +79,7 @@ public sealed class LegacyTrafficImport
                 if (parts.Length != 3
                     || !ulong.TryParse(parts[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var from)
                     || !ulong.TryParse(parts[2].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var to))
-                    throw new Cli.UsageException($"{data}:{number}: expected Country|from_bytes|to_bytes");
+                    throw new UsageException($"{data}:{number}: expected Country|from_bytes|to_bytes");
                 int id = import.Country(parts[0]);
                 // FROM = received from peers = in; TO = sent to peers = out.
                 import._totals[id].BytesIn += from;

@@ -1,7 +1,6 @@
 using Conduit.Tracking.Service;
 using System.Globalization;
 using System.Text;
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Host;
 using Conduit.Host.Services;
@@ -118,7 +117,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
             var read = await ops.Data.ReadKeyAsync(i, ct);
             if (!read.Exists) continue;
             var state = NodeKeyState.From(i, ops.Names.Container(i), read.Location, read.Content);
-            if (state.Key is null) throw new CliException($"{read.Location} is not a valid node key ({state.Problem}): not migrating; restore or remove it first");
+            if (state.Key is null) throw new ConduitException($"{read.Location} is not a valid node key ({state.Problem}): not migrating; restore or remove it first");
             var b = KeyBackups.Write(paths.BackupsDir, state.Container, BackupKind.Backup, state.Content!, now);
             output.WriteLine($"key        {state.Container}: {state.Key.ProxyId} backed up to {b.Path}");
         }
@@ -139,7 +138,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
         var report = await ops.StartAsync(ct);
         foreach (var n in report.Nodes) output.WriteLine($"node       {n.Name} {n.Action.ToString().ToLowerInvariant()}{(n.Detail is null ? "" : $" ({n.Detail})")}");
         var failed = report.Nodes.Where(n => n.IsFailure).ToList();
-        if (failed.Count > 0) throw new CliException($"{string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}"))} (keys are in {paths.BackupsDir})");
+        if (failed.Count > 0) throw new ConduitException($"{string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}"))} (keys are in {paths.BackupsDir})");
         var changed = new List<string>();
         foreach (var (i, id) in before)
         {
@@ -147,7 +146,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
             output.WriteLine($"proxy ID   {ops.Names.Container(i)}: {id ?? "(none)"} -> {after ?? "(none)"}{(id == after ? "" : "  CHANGED")}");
             if (id is not null && id != after) changed.Add(ops.Names.Container(i));
         }
-        if (changed.Count > 0) throw new CliException($"proxy ID changed for {string.Join(", ", changed)}: restore the backups with `conduit restore`");
+        if (changed.Count > 0) throw new ConduitException($"proxy ID changed for {string.Join(", ", changed)}: restore the backups with `conduit restore`");
         // 4. The old tool's own files: moved aside (never deleted), then our services.
         var moved = Path.Combine(paths.BackupsDir, $"bash-manager.{stamp}");
         foreach (var f in oldFiles.Append(script).Where(File.Exists))

@@ -1,4 +1,3 @@
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Identity;
 using Conduit.Platform;
@@ -31,7 +30,7 @@ public sealed class NodeUpdate(ConduitPaths paths, TextWriter output)
                 : $"image     {settings.Image}: {Short(before)} -> {Short(pulled.Id)} ({pulled.Digest ?? "local"})");
         }
         var imageId = (await engine.TryInspectImageAsync(settings.Image, ct))?.ID
-            ?? throw new CliException($"image {settings.Image} is not present: run `conduit update` without --no-pull");
+            ?? throw new ConduitException($"image {settings.Image} is not present: run `conduit update` without --no-pull");
 
         var ops = new ClusterOperations(engine, settings, paths);
         var outdated = new List<int>();
@@ -50,12 +49,12 @@ public sealed class NodeUpdate(ConduitPaths paths, TextWriter output)
             var idBefore = await ProxyIdAsync(ops, i, ct);
             var outcome = (await ops.StartNodesAsync([i], restart: false, ct)).Nodes[0];
             if (outcome.IsFailure)
-                throw new CliException($"{outcome.Name}: {outcome.Detail}; the nodes after it were not touched (still on the old image)");
+                throw new ConduitException($"{outcome.Name}: {outcome.Detail}; the nodes after it were not touched (still on the old image)");
             await WaitRunningAsync(engine, outcome.Name, ct);
             var idAfter = await ProxyIdAsync(ops, i, ct);
             output.WriteLine($"{outcome.Name,-20} {outcome.Action.ToString().ToLowerInvariant()} on {Short(imageId)}, proxy ID {idBefore ?? "(none yet)"} -> {idAfter ?? "(none yet)"}");
             if (idBefore is not null && idBefore != idAfter)
-                throw new CliException($"{outcome.Name}: proxy ID changed from {idBefore} to {idAfter ?? "nothing"}: restore it with `conduit restore {i}`; stopping the update");
+                throw new ConduitException($"{outcome.Name}: proxy ID changed from {idBefore} to {idAfter ?? "nothing"}: restore it with `conduit restore {i}`; stopping the update");
         }
     }
 
@@ -73,7 +72,7 @@ public sealed class NodeUpdate(ConduitPaths paths, TextWriter output)
             var c = await engine.TryInspectContainerAsync(name, ct);
             if (c?.State is { Running: true, Restarting: false }) return;
             if (DateTime.UtcNow > deadline)
-                throw new CliException($"{name} is not running {RunningWait.TotalSeconds:0} s after the update ({c?.State?.Status ?? "gone"}); the nodes after it were not touched");
+                throw new ConduitException($"{name} is not running {RunningWait.TotalSeconds:0} s after the update ({c?.State?.Status ?? "gone"}); the nodes after it were not touched");
             await Task.Delay(200, ct);
         }
     }

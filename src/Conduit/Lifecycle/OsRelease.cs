@@ -57,7 +57,7 @@ public sealed record DockerInstallPlan(string PackageManager, IReadOnlyList<stri
                 ["apk", "add", "--no-cache", "docker"],
                 ["rc-update", "add", "docker", "default"],
                 ["service", "docker", "start"]]);
-        throw new Cli.CliException(
+        throw new ConduitException(
             $"don't know how to install Docker on {os.PrettyName} ({os.Id}); install it by hand, then run `conduit install` again");
     }
 

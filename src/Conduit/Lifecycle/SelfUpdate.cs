@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Conduit.Cli;
 using Conduit.Platform;
 
 namespace Conduit.Lifecycle;
@@ -25,7 +24,7 @@ public sealed class SelfUpdate(ConduitPaths paths, HttpClient http)
         var bytes = await FetchBytesAsync(binaryUrl, ct);
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != expected)
-            throw new CliException($"checksum mismatch for {binaryUrl}: expected {expected}, got {actual}; nothing was changed");
+            throw new ConduitException($"checksum mismatch for {binaryUrl}: expected {expected}, got {actual}; nothing was changed");
 
         Directory.CreateDirectory(paths.BinDir);
         var candidate = Path.Combine(paths.BinDir, $".conduit.new.{Environment.ProcessId}");
@@ -33,7 +32,7 @@ public sealed class SelfUpdate(ConduitPaths paths, HttpClient http)
         {
             AtomicFile.WriteAllBytes(candidate, bytes, AtomicFile.Executable);
             var version = ProbeVersion(candidate)
-                ?? throw new CliException($"the downloaded binary does not run `--version` here (wrong architecture?); nothing was changed");
+                ?? throw new ConduitException($"the downloaded binary does not run `--version` here (wrong architecture?); nothing was changed");
             if (File.Exists(Installed))
                 AtomicFile.Copy(Installed, Previous, AtomicFile.Executable);
             // rename(2) swaps the directory entry: a running conduit keeps its old inode (no "text file busy").
@@ -49,9 +48,9 @@ public sealed class SelfUpdate(ConduitPaths paths, HttpClient http)
     public string Rollback()
     {
         if (!File.Exists(Previous))
-            throw new CliException($"no previous binary at {Previous} to roll back to");
+            throw new ConduitException($"no previous binary at {Previous} to roll back to");
         var version = ProbeVersion(Previous)
-            ?? throw new CliException($"{Previous} does not run `--version`; not rolling back to it");
+            ?? throw new ConduitException($"{Previous} does not run `--version`; not rolling back to it");
         var temp = Path.Combine(paths.BinDir, $".conduit.rollback.{Environment.ProcessId}");
         File.Copy(Previous, temp, overwrite: true);
         File.Move(temp, Installed, overwrite: true);
@@ -64,7 +63,7 @@ public sealed class SelfUpdate(ConduitPaths paths, HttpClient http)
     {
         var token = text.Split([' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
         if (token.Length != 64 || !token.All(Uri.IsHexDigit))
-            throw new CliException($"{source}: not a SHA-256 checksum file");
+            throw new ConduitException($"{source}: not a SHA-256 checksum file");
         return token.ToLowerInvariant();
     }
 
@@ -101,12 +100,12 @@ public sealed class SelfUpdate(ConduitPaths paths, HttpClient http)
         {
             using var response = await http.GetAsync(url, ct);
             if (!response.IsSuccessStatusCode)
-                throw new CliException($"{url}: HTTP {(int)response.StatusCode}; nothing was changed");
+                throw new ConduitException($"{url}: HTTP {(int)response.StatusCode}; nothing was changed");
             return await response.Content.ReadAsByteArrayAsync(ct);
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"{url}: {e.Message}; nothing was changed");
+            throw new ConduitException($"{url}: {e.Message}; nothing was changed");
         }
     }
 

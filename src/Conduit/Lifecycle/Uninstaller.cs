@@ -28,7 +28,7 @@ public sealed class Uninstaller(ConduitPaths paths, TextWriter output)
         Report("nodes", nodes.Count == 0 ? "no containers" : string.Join(", ", nodes) + (purge ? "" : "; data volumes (node keys) kept"));
         var failed = report.Nodes.Where(n => n.IsFailure).ToList();
         if (failed.Count > 0)
-            throw new Cli.CliException("could not remove " + string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}")) + "; nothing else was removed");
+            throw new ConduitException("could not remove " + string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}")) + "; nothing else was removed");
 
         Report("services", string.Join("; ", new ServicesInstaller(paths).Remove()));
         Report("nginx", string.Join("; ", new NginxLayer(paths, ConduitSettings.Load(paths.SettingsFile)).Remove(reload: true)));

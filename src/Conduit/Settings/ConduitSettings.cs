@@ -1,5 +1,4 @@
 using System.Globalization;
-using Conduit.Cli;
 
 namespace Conduit.Settings;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Conduit.Cli;
 using Conduit.Platform;
 
 namespace Conduit.Settings;
@@ -63,7 +62,7 @@ public sealed class SettingsFile
         }
         catch (UnauthorizedAccessException)
         {
-            throw new CliException($"{path}: permission denied (run as root?)");
+            throw new ConduitException($"{path}: permission denied (run as root?)");
         }
         return Parse(path, bytes);
     }

@@ -15,7 +15,7 @@ internal static class LiveScreen
     {
         var snapshot = await collect(ct).ConfigureAwait(false);
         var console = AnsiConsole.Console;
-        if (!Cli.Terminal.StdoutIsTerminal || !Cli.Terminal.StdinIsTerminal)
+        if (!Terminal.StdoutIsTerminal || !Terminal.StdinIsTerminal)
         {
             Screen.Print(render(snapshot, null));
             return;

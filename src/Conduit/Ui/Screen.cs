@@ -26,7 +26,7 @@ internal static class Screen
     /// <summary>To a terminal through Spectre (colour, its width); to a pipe as plain text without padding.</summary>
     public static void Print(IRenderable view)
     {
-        if (Cli.Terminal.StdoutIsTerminal) AnsiConsole.Console.Write(view);
+        if (Terminal.StdoutIsTerminal) AnsiConsole.Console.Write(view);
         else Console.Out.Write(ToText(view, PipeWidth, 1000));
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Tests.Support;
 

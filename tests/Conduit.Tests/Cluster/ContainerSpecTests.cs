@@ -95,7 +95,7 @@ public class ContainerSpecTests
     [InlineData("slash/name")]
     public void ContainerNameRejectsOthers(string name)
     {
-        var e = Assert.Throws<Conduit.Cli.UsageException>(() => Parse($"CONTAINER_NAME={name}\n"));
+        var e = Assert.Throws<UsageException>(() => Parse($"CONTAINER_NAME={name}\n"));
         Assert.Contains("CONTAINER_NAME", e.Message);
     }
 }

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Tests.Support;
 
@@ -17,7 +16,7 @@ public class DockerEngineTests
     [Fact]
     public void RefusesADaemonThatIsTooNew()
     {
-        var e = Assert.Throws<CliException>(() => DockerEngine.Negotiate("1.70", "1.60"));
+        var e = Assert.Throws<ConduitException>(() => DockerEngine.Negotiate("1.70", "1.60"));
         Assert.Contains("update conduit", e.Message);
     }
 

@@ -104,7 +104,7 @@ public class SafetyTests
         });
         Assert.Empty(helpers);
 
-        await Assert.ThrowsAsync<Conduit.Cli.UsageException>(() => ops.Data.WriteKeyAsync(1, "{}"u8.ToArray(), default));
+        await Assert.ThrowsAsync<UsageException>(() => ops.Data.WriteKeyAsync(1, "{}"u8.ToArray(), default));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public class SafetyTests
                      () => ops.StartOneAsync(1, restart: false, default),
                      () => ops.ScaleAsync(2, false, Conduit.Settings.HostFacts.Current(), default),
                  })
-            Assert.Contains("data cap of 5 GB reached", (await Assert.ThrowsAsync<Conduit.Cli.CliException>(path)).Message);
+            Assert.Contains("data cap of 5 GB reached", (await Assert.ThrowsAsync<ConduitException>(path)).Message);
         Assert.Null(box.Inspect(box.Names.Container(1)));
         Assert.Contains("CONTAINER_COUNT=0", File.ReadAllText(box.Paths.SettingsFile));
 

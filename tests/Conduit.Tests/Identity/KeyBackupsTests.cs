@@ -1,4 +1,3 @@
-using Conduit.Cli;
 using Conduit.Identity;
 using Conduit.Platform;
 using Conduit.Tests.Support;
@@ -49,7 +48,7 @@ public class KeyBackupsTests
         // The same bytes in the same second are the same backup; other content must not overwrite it.
         KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, content, When);
         var other = System.Text.Encoding.UTF8.GetBytes(TestKeys.KeyFileJson(TestKeys.Key2Base64));
-        var e = Assert.Throws<CliException>(() => KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, other, When));
+        var e = Assert.Throws<ConduitException>(() => KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, other, When));
         Assert.Contains("already exists", e.Message);
         Assert.Equal(content, File.ReadAllBytes(backup.Path));
     }

@@ -117,7 +117,7 @@ public class NodeKeyTests
         Assert.DoesNotContain('\n', e.Message);
         Assert.DoesNotContain(TestKeys.PrivateKeyBase64[..12], e.Message);
         Assert.DoesNotContain(TestKeys.PrivateKeyBase64[^12..], e.Message);
-        Assert.Equal(Conduit.Cli.ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Conduit.Cli;
 using Conduit.Lifecycle;
 using Conduit.Tests.Support;
 
@@ -39,7 +38,7 @@ public class DockerInstallPlanTests
     [Fact]
     public void UnknownDistributionSaysWhatToDo()
     {
-        var e = Assert.Throws<CliException>(() => DockerInstallPlan.For(Os("ID=plan9\nPRETTY_NAME=\"Plan 9\"\n"), systemd: true));
+        var e = Assert.Throws<ConduitException>(() => DockerInstallPlan.For(Os("ID=plan9\nPRETTY_NAME=\"Plan 9\"\n"), systemd: true));
         Assert.Equal("don't know how to install Docker on Plan 9 (plan9); install it by hand, then run `conduit install` again", e.Message);
     }
 }

@@ -49,7 +49,7 @@ public class LegacyTrafficImportTests
     {
         using var root = new TempRoot();
         var path = root.Write("cumulative_data", "Germany|100|20\nGermany|lots|20\n");
-        var e = Assert.Throws<Conduit.Cli.UsageException>(() => LegacyTrafficImport.Read(root.Path));
+        var e = Assert.Throws<UsageException>(() => LegacyTrafficImport.Read(root.Path));
         Assert.Equal($"{path}:2: expected Country|from_bytes|to_bytes", e.Message);
     }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Conduit.Cli;
 using Conduit.Settings;
 using Conduit.Tests.Support;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Conduit.Cli;
 using Conduit.Cluster;
 using Conduit.Host.Nginx;
 using Conduit.Host.Services;
@@ -54,7 +53,7 @@ public sealed class HealthRunner(ConduitPaths paths, ConduitSettings settings, I
             rows.Add(new("docker", HealthLevel.Ok, $"engine {engine.EngineVersion} at {engine.Endpoint}"));
             return engine;
         }
-        catch (CliException e)
+        catch (ConduitException e)
         {
             if (!repair)
             {
@@ -71,7 +70,7 @@ public sealed class HealthRunner(ConduitPaths paths, ConduitSettings settings, I
                     rows.Add(new("docker", HealthLevel.Fixed, $"was down ({e.Message}); restarted with {how}"));
                     return engine;
                 }
-                catch (CliException)
+                catch (ConduitException)
                 {
                     await Task.Delay(500, ct);
                 }
@@ -162,7 +161,7 @@ public sealed class HealthRunner(ConduitPaths paths, ConduitSettings settings, I
                 if (toStart.Count > 0) outcomes.AddRange((await ops.StartNodesAsync(toStart, restart: false, ct)).Nodes);
                 if (toRestart.Count > 0) outcomes.AddRange((await ops.StartNodesAsync(toRestart, restart: true, ct)).Nodes);
             }
-            catch (CliException e)
+            catch (ConduitException e)
             {
                 foreach (var i in toStart.Concat(toRestart)) found[i].Notes.Add($"repair refused: {e.Message}");
             }

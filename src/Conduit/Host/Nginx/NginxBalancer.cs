@@ -44,7 +44,7 @@ public sealed record NginxBalancer(int Containers, int BridgePortBase, string Li
     /// <summary>The stream.d/conduit.conf text (included inside nginx.conf's stream block).</summary>
     public string StreamConfig()
     {
-        if (Containers < 1) throw new Cli.CliException("CONTAINER_COUNT is 0: there is no container for nginx to balance");
+        if (Containers < 1) throw new ConduitException("CONTAINER_COUNT is 0: there is no container for nginx to balance");
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"# Written by `conduit nginx apply` (NETWORK_MODE=bridge) for {Containers} container(s).\n");

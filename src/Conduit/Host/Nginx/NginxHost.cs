@@ -77,7 +77,7 @@ public sealed class NginxHost
     {
         if (_build is not null) return _build;
         var r = ProcessRunner.Run(Bin, ["-V"], CommandTimeout);
-        if (r.ExitCode == 127) throw new Cli.CliException($"nginx not found ({Bin}): install it with `apt-get install nginx libnginx-mod-stream`");
+        if (r.ExitCode == 127) throw new ConduitException($"nginx not found ({Bin}): install it with `apt-get install nginx libnginx-mod-stream`");
         return _build = r.Stderr + r.Stdout;
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Conduit.Cli;
 using Conduit.Platform;
 using Conduit.Settings;
 
@@ -37,8 +36,8 @@ public sealed class NginxLayer
     {
         var done = new List<string>();
         if (!File.Exists(Host.ConfPath))
-            throw new CliException($"{Host.ConfPath} not found: install nginx (apt-get install nginx libnginx-mod-stream)");
-        if (Host.StreamModuleProblem() is { } problem) throw new CliException(problem);
+            throw new ConduitException($"{Host.ConfPath} not found: install nginx (apt-get install nginx libnginx-mod-stream)");
+        if (Host.StreamModuleProblem() is { } problem) throw new ConduitException(problem);
 
         var changes = HostChanges.Load(_paths, StateName);
         var streamText = Balancer.StreamConfig();
@@ -81,7 +80,7 @@ public sealed class NginxLayer
                 if (oldStream is null) File.Delete(Host.StreamFile);
                 else AtomicFile.WriteAllText(Host.StreamFile, oldStream, AtomicFile.Public);
             }
-            throw new CliException($"nginx rejected the new configuration; previous files restored and nginx keeps the old one: {NginxHost.Error(test)}");
+            throw new ConduitException($"nginx rejected the new configuration; previous files restored and nginx keeps the old one: {NginxHost.Error(test)}");
         }
         changes.Save();
         if (!confChanged && !streamChanged) done.Add("configuration already up to date");
@@ -92,14 +91,14 @@ public sealed class NginxLayer
             if (confChanged || streamChanged)
             {
                 var r = Host.Reload();
-                if (!r.Ok) throw new CliException($"nginx reload failed: {NginxHost.Error(r)}");
+                if (!r.Ok) throw new ConduitException($"nginx reload failed: {NginxHost.Error(r)}");
                 done.Add($"reloaded nginx (pid {pid})");
             }
         }
         else
         {
             var r = Host.Start();
-            if (!r.Ok) throw new CliException($"nginx did not start: {NginxHost.Error(r)}");
+            if (!r.Ok) throw new ConduitException($"nginx did not start: {NginxHost.Error(r)}");
             done.Add($"started nginx (pid {Host.RunningPid()})");
         }
         return done;
@@ -134,9 +133,9 @@ public sealed class NginxLayer
         else if (reload && Host.RunningPid() is not null)
         {
             var test = Host.Test();
-            if (!test.Ok) throw new CliException($"files restored, but nginx -t now fails (not reloaded): {NginxHost.Error(test)}");
+            if (!test.Ok) throw new ConduitException($"files restored, but nginx -t now fails (not reloaded): {NginxHost.Error(test)}");
             var r = Host.Reload();
-            if (!r.Ok) throw new CliException($"nginx reload failed: {NginxHost.Error(r)}");
+            if (!r.Ok) throw new ConduitException($"nginx reload failed: {NginxHost.Error(r)}");
             done.Add("reloaded nginx");
         }
         return done;

@@ -55,7 +55,7 @@ public sealed class KernelTuning
         foreach (var key in keys)
         {
             var want = SysctlWant.Seed.FirstOrDefault(w => w.Key == key)
-                ?? throw new Cli.UsageException($"--only: '{key}' is not one of the tuned keys ({string.Join(", ", SysctlWant.Seed.Select(w => w.Key))})");
+                ?? throw new UsageException($"--only: '{key}' is not one of the tuned keys ({string.Join(", ", SysctlWant.Seed.Select(w => w.Key))})");
             selected.Add(want);
         }
         return selected;

@@ -1,10 +1,9 @@
 using System.Runtime.InteropServices;
-using Conduit.Cli;
 
 namespace Conduit.Tracking.Ebpf;
 
-/// <summary>The eBPF backend cannot run here; <see cref="CliException.Message"/> says why in one line.</summary>
-public sealed class EbpfUnavailableException(string reason) : CliException(reason);
+/// <summary>The eBPF backend cannot run here; <see cref="ConduitException.Message"/> says why in one line.</summary>
+public sealed class EbpfUnavailableException(string reason) : ConduitException(reason);
 
 /// <summary>
 /// Counts traffic per remote address in the kernel: loads the embedded TC program (native/conduit_tc.bpf.c)
@@ -167,7 +166,7 @@ public sealed unsafe class EbpfCapture : IDisposable
             if (rc < 0 && !done)
             {
                 if (first && rc is -EINVAL or -ENOTSUPP or -EOPNOTSUPP) return false; // kernel without batch ops
-                throw new CliException($"reading the eBPF map failed ({Errno(-rc)})");
+                throw new ConduitException($"reading the eBPF map failed ({Errno(-rc)})");
             }
             for (var i = 0; i < n; i++) Accumulate(_keys + i * 16, _values + i * _cpus * sizeof(RemoteCounters));
             if (done) return true;
@@ -187,7 +186,7 @@ public sealed unsafe class EbpfCapture : IDisposable
             Buffer.MemoryCopy(next, key, 16, 16);
             rc = LibBpf.MapGetNextKey(_remotesFd, key, next);
         }
-        if (rc != -ENOENT) throw new CliException($"reading the eBPF map failed ({Errno(-rc)})");
+        if (rc != -ENOENT) throw new ConduitException($"reading the eBPF map failed ({Errno(-rc)})");
     }
 
     void Accumulate(byte* key, byte* perCpu)
@@ -390,7 +389,7 @@ public sealed unsafe class EbpfCapture : IDisposable
 
     static Exception AttachFailure(string interfaceName, string what, int rc) => -rc is EPERM or EACCES
         ? new EbpfUnavailableException($"{what} on {interfaceName} was refused ({Errno(-rc)}): run as root or give the binary cap_net_admin")
-        : new CliException($"{what} on {interfaceName} failed ({Errno(-rc)})");
+        : new ConduitException($"{what} on {interfaceName} failed ({Errno(-rc)})");
 
     // ---- host facts --------------------------------------------------------------------------------------------
 
@@ -464,7 +463,7 @@ public sealed unsafe class EbpfCapture : IDisposable
 
     static void Check(int rc, string what)
     {
-        if (rc < 0) throw new CliException($"{what} failed ({Errno(-rc)})");
+        if (rc < 0) throw new ConduitException($"{what} failed ({Errno(-rc)})");
     }
 }
 

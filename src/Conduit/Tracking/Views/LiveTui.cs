@@ -22,7 +22,7 @@ public sealed class LiveTui : IDisposable
     public void Render(TrafficSnapshot snapshot)
     {
         int height = Math.Max(Console.WindowHeight, 10), width = Math.Max(Console.WindowWidth, 60);
-        var text = TrafficTable.Render(snapshot, _sort, height - TrafficTable.FrameLines, width, color: Cli.Terminal.UseColor, footer: $"{Keys}   (sorted by {_sort.ToString().ToLowerInvariant()})");
+        var text = TrafficTable.Render(snapshot, _sort, height - TrafficTable.FrameLines, width, color: Terminal.UseColor, footer: $"{Keys}   (sorted by {_sort.ToString().ToLowerInvariant()})");
         // Home, draw each line clearing its tail, then clear below: no flicker, no scrolling.
         Console.Out.Write("\e[H" + text.Replace("\n", "\e[K\n") + "\e[J");
         Console.Out.Flush();

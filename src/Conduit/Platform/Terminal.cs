@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Conduit.Cli;
+namespace Conduit.Platform;
 
 /// <summary>What the output may look like: colour only on a terminal without NO_COLOR, JSON when asked.</summary>
 public static class Terminal
