@@ -28,7 +28,7 @@ public sealed class ClusterCommands
     /// <param name="purge">also delete the data volumes (node keys!) of removed containers</param>
     /// <param name="yes">do not ask before --purge deletes volumes</param>
     [Command("scale")]
-    public Task Scale([Argument] int count, bool purge = false, bool yes = false, CancellationToken ct = default)
+    public Task Scale([Argument, Integer] int count, bool purge = false, bool yes = false, CancellationToken ct = default)
     {
         if (count is < 0 or > 256) throw new UsageException($"scale: count must be 0..256, got {count}");
         if (purge && !yes && !Terminal.Confirm($"--purge deletes the data volumes, including node keys, of containers above {count}. Continue?"))

@@ -19,8 +19,8 @@ public sealed class EbpfCommands
     /// <param name="top">print only the N busiest addresses (0: all)</param>
     /// <param name="removeStale">only remove the filters a killed conduit left on the interface, then exit</param>
     [Command("track-ebpf")]
-    public void TrackEbpf(string? @interface = null, double duration = 0, double interval = 1, string? excludePort = null,
-        bool kernelStats = false, bool json = false, int top = 0, bool removeStale = false, CancellationToken cancellationToken = default)
+    public void TrackEbpf(string? @interface = null, [Real] double duration = 0, [Real] double interval = 1, string? excludePort = null,
+        bool kernelStats = false, bool json = false, [Integer] int top = 0, bool removeStale = false, CancellationToken cancellationToken = default)
     {
         if (removeStale)
         {

@@ -21,7 +21,7 @@ public sealed class IdentityCommands
     /// <param name="all">every node (the default)</param>
     /// <param name="json">print JSON</param>
     [Command("id")]
-    public async Task Id([Argument] int? container = null, bool all = false, bool json = false, CancellationToken cancellationToken = default)
+    public async Task Id([Argument, Integer] int? container = null, bool all = false, bool json = false, CancellationToken cancellationToken = default)
     {
         var states = await ReadKeysAsync(container, all, cancellationToken);
         if (json)
@@ -60,7 +60,7 @@ public sealed class IdentityCommands
     /// <param name="png">also write the QR code of node N to this PNG file (mode 0600)</param>
     /// <param name="yes">do not ask for confirmation (needed when stdin is not a terminal)</param>
     [Command("qr")]
-    public async Task Qr([Argument] int? container = null, bool all = false, string? name = null, string? png = null, bool yes = false, CancellationToken cancellationToken = default)
+    public async Task Qr([Argument, Integer] int? container = null, bool all = false, string? name = null, string? png = null, bool yes = false, CancellationToken cancellationToken = default)
     {
         var paths = CliApp.Paths;
         var settings = ConduitSettings.Load(paths.SettingsFile);
@@ -113,7 +113,7 @@ public sealed class IdentityCommands
     /// <param name="container">node number N (default: all nodes)</param>
     /// <param name="all">every node (the default)</param>
     [Command("backup")]
-    public async Task Backup([Argument] int? container = null, bool all = false, CancellationToken cancellationToken = default)
+    public async Task Backup([Argument, Integer] int? container = null, bool all = false, CancellationToken cancellationToken = default)
     {
         var paths = CliApp.Paths;
         var states = await ReadKeysAsync(container, all, cancellationToken);
@@ -183,7 +183,7 @@ public sealed class IdentityCommands
     /// <param name="container">node number N to restore into</param>
     /// <param name="yes">do not ask for confirmation (needed when stdin is not a terminal)</param>
     [Command("restore")]
-    public async Task Restore([Argument] string file, int container, bool yes = false, CancellationToken cancellationToken = default)
+    public async Task Restore([Argument] string file, [Integer] int container, bool yes = false, CancellationToken cancellationToken = default)
     {
         var paths = CliApp.Paths;
         var path = File.Exists(file) || file.Contains('/') ? Path.GetFullPath(file) : Path.Combine(paths.BackupsDir, file);
@@ -197,7 +197,7 @@ public sealed class IdentityCommands
     /// <param name="container">node number N to import into</param>
     /// <param name="yes">do not ask for confirmation (needed when stdin is not a terminal)</param>
     [Command("import-key")]
-    public async Task ImportKey(int container, [Argument] string? key = null, bool yes = false, CancellationToken cancellationToken = default)
+    public async Task ImportKey([Integer] int container, [Argument] string? key = null, bool yes = false, CancellationToken cancellationToken = default)
     {
         string source = key is null ? "stdin" : "the key argument";
         key ??= ReadSecretFromStdin();

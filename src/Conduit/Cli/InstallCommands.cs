@@ -22,7 +22,7 @@ public sealed class InstallCommands
     /// <param name="name">first container's name (CONTAINER_NAME), others are NAME-2...</param>
     /// <param name="procSys">where the live kernel values are for --tune (default /proc/sys)</param>
     [Command("install")]
-    public async Task Install(bool yes = false, int? containers = null, int? maxClients = null, string? bandwidth = null, string? network = null,
+    public async Task Install(bool yes = false, [Integer] int? containers = null, [Integer] int? maxClients = null, string? bandwidth = null, string? network = null,
         bool tune = false, string? image = null, string? cpu = null, string? memory = null, string? name = null, string procSys = "/proc/sys",
         CancellationToken ct = default)
     {

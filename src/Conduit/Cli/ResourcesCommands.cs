@@ -14,7 +14,7 @@ public sealed class ResourcesCommands
     /// <param name="linkMbps">uplink speed in Mbit/s for the network estimate</param>
     /// <param name="bandwidth">Mbps per client (default: BANDWIDTH from settings)</param>
     [Command("resources")]
-    public void Resources(bool json = false, double? cpus = null, string? memory = null, int linkMbps = 1000, double? bandwidth = null)
+    public void Resources(bool json = false, [Real] double? cpus = null, string? memory = null, [Integer] int linkMbps = 1000, [Real] double? bandwidth = null)
     {
         if (cpus is <= 0 or > 1024) throw new UsageException($"--cpus must be above 0 and at most 1024, got {cpus}");
         long memBytes;

@@ -36,8 +36,8 @@ public sealed class TrackCommands
     /// <param name="maxIps">remote addresses held individually; beyond it the least recently seen are folded into their country</param>
     [Command("track")]
     public void Track(string iface = "", string? backendName = null, string? read = null, string? filter = null, string? excludePort = null, string? local = null,
-        string? geoip = null, bool json = false, bool once = false, double? duration = null, double interval = 1,
-        string? metricsAddr = null, bool service = false, int flushSeconds = 15, int top = 10, int maxIps = 200_000,
+        string? geoip = null, bool json = false, bool once = false, [Real] double? duration = null, [Real] double interval = 1,
+        string? metricsAddr = null, bool service = false, [Integer] int flushSeconds = 15, [Integer] int top = 10, [Integer] int maxIps = 200_000,
         CancellationToken cancellationToken = default)
     {
         if (interval is < 0.1 or > 3600) throw new UsageException($"--interval must be 0.1..3600 seconds, got {interval}");

@@ -14,7 +14,7 @@ public sealed class ViewCommands
     /// <summary>Live status dashboard: clients, traffic, resources, data cap, top countries. Any key exits.</summary>
     /// <param name="interval">seconds between refreshes</param>
     [Command("dashboard")]
-    public Task Dashboard(int interval = 5, CancellationToken ct = default)
+    public Task Dashboard([Integer] int interval = 5, CancellationToken ct = default)
     {
         var every = Interval(interval);
         return WithCollector((collector, _) => LiveScreen.RunAsync(collector.CollectAsync,
@@ -26,7 +26,7 @@ public sealed class ViewCommands
     /// <param name="interval">seconds between refreshes</param>
     /// <param name="count">with --live: stop after this many lines (0: until Ctrl+C)</param>
     [Command("stats")]
-    public Task Stats(bool live = false, int interval = 15, int count = 0, CancellationToken ct = default)
+    public Task Stats(bool live = false, [Integer] int interval = 15, [Integer] int count = 0, CancellationToken ct = default)
     {
         var every = Interval(interval);
         if (count < 0) throw new UsageException($"--count must be 0 or more, got {count}");
@@ -50,7 +50,7 @@ public sealed class ViewCommands
     /// <summary>Live peers by country: traffic from and to peers (tracker) with the nodes' client counts.</summary>
     /// <param name="interval">seconds between refreshes</param>
     [Command("peers")]
-    public Task Peers(int interval = 5, CancellationToken ct = default)
+    public Task Peers([Integer] int interval = 5, CancellationToken ct = default)
     {
         var every = Interval(interval);
         return WithCollector((collector, _) => LiveScreen.RunAsync(collector.CollectAsync,

@@ -57,6 +57,47 @@ public class ConventionTests
     }
 
     [Theory]
+    [InlineData("--cpus", "NaN")]
+    [InlineData("--cpus", "Infinity")]
+    [InlineData("--cpus", "-Infinity")]
+    [InlineData("--cpus", "1e999")]
+    [InlineData("--cpus", "1,5")]
+    [InlineData("--link-mbps", "1,000")]
+    [InlineData("--bandwidth", "NaN")]
+    public void Resources_refuses_numbers_that_are_not_plain_before_any_output(string flag, string value)
+    {
+        var r = ConduitProcess.Run(["resources", "--json", flag, value]);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Equal("", r.Stdout);
+        Assert.Equal($"conduit: {flag}: '{value}' is not a valid value\n", r.Stderr);
+    }
+
+    [Fact]
+    public void Every_numeric_command_parameter_is_parsed_strictly()
+    {
+        // The framework's own number parsing reads "1,5" as 15 and accepts NaN; [Integer]/[Real] replace it.
+        var loose = typeof(Conduit.Cli.CliApp).Assembly.GetTypes()
+            .Where(t => t.Namespace == "Conduit.Cli" && t.Name.EndsWith("Commands", StringComparison.Ordinal))
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly))
+            .SelectMany(m => m.GetParameters().Select(p => (m, p)))
+            .Where(x => (Nullable.GetUnderlyingType(x.p.ParameterType) ?? x.p.ParameterType) is var t
+                && (t == typeof(int) ? x.p.GetCustomAttributes(typeof(Conduit.Cli.IntegerAttribute), false).Length == 0
+                    : t == typeof(double) ? x.p.GetCustomAttributes(typeof(Conduit.Cli.RealAttribute), false).Length == 0
+                    : t.IsPrimitive && t != typeof(bool)))
+            .Select(x => $"{x.m.DeclaringType!.Name}.{x.m.Name}({x.p.Name})")
+            .ToList();
+        Assert.Empty(loose);
+    }
+
+    [Fact]
+    public void Resources_reads_a_decimal_point_only()
+    {
+        var r = ConduitProcess.Run(["resources", "--json", "--cpus", "1.5", "--memory", "4G", "--bandwidth", "3"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("\"cpus\": 1.5,", r.Stdout);
+    }
+
+    [Theory]
     [InlineData("--duration", "abc")]
     [InlineData("--max-ips", "many")]
     public void A_value_of_the_wrong_type_names_the_option_as_typed(string flag, string value)
