@@ -20,29 +20,43 @@ public sealed record KeyBackup(string Path, string Container, BackupKind Kind, D
 
 /// <summary>
 /// The backups folder: <c>&lt;container&gt;_key_&lt;UTC YYYYMMDD_HHMMSS&gt;.json</c> and
-/// <c>&lt;container&gt;_key_pre_restore_&lt;ts&gt;.json</c>, files 0600 in a 0700 folder. The old tool's
-/// <c>conduit_key_&lt;ts&gt;.json</c> is the same pattern for its container "conduit".
+/// <c>&lt;container&gt;_key_pre_restore_&lt;ts&gt;.json</c>, files 0600 in a 0700 folder; <c>_&lt;ts&gt;-2.json</c>,
+/// <c>-3</c>... when that name holds another key already (two restores in one second, a clock set back). The old
+/// tool's <c>conduit_key_&lt;ts&gt;.json</c> is the same pattern for its container "conduit".
 /// </summary>
 public static partial class KeyBackups
 {
     public const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     const string TimestampFormat = "yyyyMMdd_HHmmss";
 
-    public static string FileName(string container, BackupKind kind, DateTime utc) =>
-        $"{container}_key_{(kind == BackupKind.PreRestore ? "pre_restore_" : "")}{utc.ToString(TimestampFormat, CultureInfo.InvariantCulture)}.json";
+    public static string FileName(string container, BackupKind kind, DateTime utc, int copy = 1) =>
+        $"{container}_key_{(kind == BackupKind.PreRestore ? "pre_restore_" : "")}{utc.ToString(TimestampFormat, CultureInfo.InvariantCulture)}" +
+        $"{(copy > 1 ? "-" + copy.ToString(CultureInfo.InvariantCulture) : "")}.json";
+
+    /// <summary>More same-second copies than any real use makes; beyond it something is looping.</summary>
+    const int MaxCopies = 1000;
 
     /// <summary>
     /// Writes a key file's exact bytes to a new backup file, then reads it back to prove it is intact and private.
-    /// A same-second backup with the same bytes is reused; different content never overwrites an existing file.
+    /// A same-second backup with the same bytes is reused; a name holding other content gets the next free
+    /// suffix, so an existing backup is never overwritten and the command never fails on the clock.
     /// </summary>
     public static KeyBackup Write(string folder, string container, BackupKind kind, byte[] content, DateTime utc)
     {
         EnsureFolder(folder);
-        var path = Path.Combine(folder, FileName(container, kind, utc));
-        if (!File.Exists(path))
-            AtomicFile.WriteAllBytes(path, content, AtomicFile.Private);
-        else if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
-            throw new ConduitException($"{path} already exists with other content; not overwriting it (try again in a second)");
+        string path;
+        for (var copy = 1; ; copy++)
+        {
+            if (copy > MaxCopies) throw new ConduitException($"{folder}: {MaxCopies} backups of {container} named for {utc:yyyy-MM-dd HH:mm:ss} UTC already; not writing more");
+            path = Path.Combine(folder, FileName(container, kind, utc, copy));
+            if (File.Exists(path))
+            {
+                if (File.ReadAllBytes(path).AsSpan().SequenceEqual(content)) break;
+                continue;
+            }
+            // Create-only: a concurrent conduit taking the same name makes this one move to the next suffix.
+            if (AtomicFile.TryCreateNew(path, content, AtomicFile.Private)) break;
+        }
         var mode = File.GetUnixFileMode(path);
         if (mode != AtomicFile.Private)
             throw new ConduitException($"{path}: mode is {Octal(mode)} after writing, expected 0600");
@@ -112,6 +126,6 @@ public static partial class KeyBackups
 
     static string Octal(UnixFileMode mode) => "0" + Convert.ToString((int)mode, 8);
 
-    [GeneratedRegex(@"^(?<container>[A-Za-z0-9][A-Za-z0-9_.-]*?)_key_(?<pre>pre_restore_)?(?<ts>[0-9]{8}_[0-9]{6})\.json$")]
+    [GeneratedRegex(@"^(?<container>[A-Za-z0-9][A-Za-z0-9_.-]*?)_key_(?<pre>pre_restore_)?(?<ts>[0-9]{8}_[0-9]{6})(?:-[0-9]{1,4})?\.json$")]
     private static partial Regex BackupName();
 }

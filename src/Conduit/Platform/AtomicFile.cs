@@ -46,6 +46,40 @@ public static partial class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Like <see cref="WriteAllBytes"/> but never replaces an existing file: false when <paramref name="path"/>
+    /// exists (also when another process created it a moment ago). link(2) publishes the finished temp file
+    /// under the final name only if that name is free.
+    /// </summary>
+    public static bool TryCreateNew(string path, ReadOnlySpan<byte> content, UnixFileMode mode = Private)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? "/";
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            File.SetUnixFileMode(temp, mode);
+            if (Link(temp, full) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == 17 /* EEXIST */) return false;
+                throw new IOException($"{full}: cannot create ({Marshal.GetPInvokeErrorMessage(errno)})");
+            }
+            FsyncDirectory(dir);
+            return true;
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
     /// <summary>Copies a file atomically (used for binaries: rename never hits "text file busy").</summary>
     public static void Copy(string source, string destination, UnixFileMode mode)
     {
@@ -69,6 +103,9 @@ public static partial class AtomicFile
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
 
     [LibraryImport("libc", EntryPoint = "fsync")]
     private static partial int Fsync(int fd);

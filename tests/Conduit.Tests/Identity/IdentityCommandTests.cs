@@ -190,6 +190,39 @@ public sealed class IdentityCommandTests(StandinCluster cluster) : IClassFixture
     }
 
     [Fact]
+    public void EveryBackupCommandSucceedsTwiceInARowAlsoWhenTheNamesOfThisSecondAreTaken()
+    {
+        var a = TestKeys.NewKeyBase64();
+        var b = TestKeys.NewKeyBase64();
+        Import(1, a);
+        var fileA = cluster.Root.Write("a_key.json", TestKeys.KeyFileJson(a));
+        var fileB = cluster.Root.Write("b_key.json", TestKeys.KeyFileJson(b));
+        // Names of the next seconds already hold other keys (two restores in one second, a clock set back).
+        var now = DateTime.UtcNow;
+        var decoy = Encoding.UTF8.GetBytes(TestKeys.KeyFileJson(TestKeys.NewKeyBase64()));
+        KeyBackups.EnsureFolder(cluster.BackupsDir);
+        for (var s = 0; s < 20; s++)
+            foreach (var kind in new[] { BackupKind.Backup, BackupKind.PreRestore })
+                File.WriteAllBytes(Path.Combine(cluster.BackupsDir, KeyBackups.FileName(cluster.Container(1), kind, now.AddSeconds(s))), decoy);
+
+        foreach (var args in new[] { new[] { "backup", "1" }, ["backup", "1"], ["backup", "list"], ["backup", "list"],
+                     ["restore", fileB, "--container", "1", "--yes"], ["restore", fileA, "--container", "1", "--yes"], ["restore", fileB, "--container", "1", "--yes"] })
+        {
+            var r = cluster.Run(args);
+            Assert.True(r.ExitCode == 0, $"conduit {string.Join(' ', args)}: {r}");
+        }
+        cluster.WaitForNodeStart(1, DateTime.MinValue);
+        Assert.Equal(Key(b).ProxyId, NodeKey.Load(cluster.KeyPath(1)).ProxyId);
+        // Nothing overwritten: every decoy still holds its key, and both keys were kept before each restore.
+        var files = Directory.GetFiles(cluster.BackupsDir, cluster.Container(1) + "_key_*.json");
+        Assert.Equal(40, files.Count(f => File.ReadAllBytes(f).AsSpan().SequenceEqual(decoy)));
+        var pre = files.Where(f => f.Contains("_pre_restore_", StringComparison.Ordinal) && !File.ReadAllBytes(f).AsSpan().SequenceEqual(decoy))
+            .Select(f => NodeKey.Load(f).ProxyId).ToArray();
+        Assert.Contains(Key(a).ProxyId, pre);
+        Assert.Contains(Key(b).ProxyId, pre);
+    }
+
+    [Fact]
     public void AnInvalidBackupIsRefusedBeforeAnythingChanges()
     {
         var before = cluster.StartedAt(1);

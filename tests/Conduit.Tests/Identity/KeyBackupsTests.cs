@@ -13,6 +13,8 @@ public class KeyBackupsTests
     [InlineData("conduit_key_20250101_000000.json", "conduit", BackupKind.Backup)]
     [InlineData("conduit_key_pre_restore_20250101_000000.json", "conduit", BackupKind.PreRestore)]
     [InlineData("conduit-2_key_pre_restore_20260220_144104.json", "conduit-2", BackupKind.PreRestore)]
+    [InlineData("conduit-2_key_pre_restore_20260220_144104-3.json", "conduit-2", BackupKind.PreRestore)]
+    [InlineData("conduit_key_20260220_144104-2.json", "conduit", BackupKind.Backup)]
     public void NamesOfThisToolAndTheOldOneAreRecognised(string name, string container, BackupKind kind)
     {
         Assert.True(KeyBackups.TryParseName(name, out var c, out var k, out var utc));
@@ -46,11 +48,32 @@ public class KeyBackupsTests
         Assert.Equal(TestKeys.ProxyId, backup.Key!.ProxyId);
         Assert.Empty(Directory.GetFiles(folder, ".*"));
         // The same bytes in the same second are the same backup; other content must not overwrite it.
-        KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, content, When);
+        Assert.Equal(backup.Path, KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, content, When).Path);
         var other = System.Text.Encoding.UTF8.GetBytes(TestKeys.KeyFileJson(TestKeys.Key2Base64));
-        var e = Assert.Throws<ConduitException>(() => KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, other, When));
-        Assert.Contains("already exists", e.Message);
+        var second = KeyBackups.Write(folder, "conduit-2", BackupKind.Backup, other, When);
+        Assert.Equal(Path.Combine(folder, "conduit-2_key_20260220_144104-2.json"), second.Path);
         Assert.Equal(content, File.ReadAllBytes(backup.Path));
+        Assert.Equal(other, File.ReadAllBytes(second.Path));
+    }
+
+    [Fact]
+    public void BackupsInTheSameSecondOrAfterTheClockWentBackGetTheirOwnNames()
+    {
+        using var root = new TempRoot();
+        var folder = root.Combine("backups");
+        var keys = Enumerable.Range(0, 5).Select(_ => NodeKey.FromBase64(TestKeys.NewKeyBase64(), "test").ToFileBytes()).ToArray();
+        var paths = keys.Select(k => KeyBackups.Write(folder, "conduit", BackupKind.PreRestore, k, When).Path).ToArray();
+        Assert.Equal(5, paths.Distinct().Count());
+        for (var i = 0; i < keys.Length; i++) Assert.Equal(keys[i], File.ReadAllBytes(paths[i]));
+        // Every copy is listed as what it is, with the second it was taken.
+        var list = KeyBackups.List(folder);
+        Assert.Equal(5, list.Count);
+        Assert.All(list, b => Assert.Equal((BackupKind.PreRestore, When, "conduit"), (b.Kind, b.TakenUtc, b.Container)));
+        Assert.Equal(paths.Order(), list.Select(b => b.Path).Order());
+        // The clock set back to an earlier backup's second: that backup stays as it was.
+        var again = KeyBackups.Write(folder, "conduit", BackupKind.PreRestore, keys[0], When);
+        Assert.Equal(paths[0], again.Path);
+        Assert.Empty(Directory.GetFiles(folder, ".*"));
     }
 
     [Fact]
