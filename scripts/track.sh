@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's first command: live traffic per country on this machine's primary interface, with the
 # embedded country database. Sets the machine up, builds the AOT binary if it is missing or stale, runs it.
-#   sudo scripts/track.sh                 # TUI on the default route's interface
-#   sudo scripts/track.sh --json --once --duration 10
+# As root (or with sudo in front):
+#   scripts/track.sh                      # TUI on the default route's interface
+#   scripts/track.sh --json --once --duration 10
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $EUID -ne 0 ]]; then
-  echo "track: run as root (packet capture needs CAP_NET_RAW): sudo $0 $*" >&2
+  echo "track: run as root (packet capture needs CAP_NET_RAW): as root, or sudo $0 $*" >&2
   exit 1
 fi
 bash scripts/setup.sh >/dev/null
