@@ -80,6 +80,20 @@ public static class Frames
         return f;
     }
 
+    /// <summary>Ethernet (optionally VLAN-tagged), PPPoE session header, PPP protocol 0x0021/0x0057, IP.</summary>
+    public static byte[] Pppoe(byte[] ip, params ushort[] vlanTpids)
+    {
+        var inner = new byte[8 + ip.Length];
+        inner[0] = 0x11; // version 1, type 1; code 0 (session data)
+        BinaryPrimitives.WriteUInt16BigEndian(inner.AsSpan(2), 0x1234); // session id
+        BinaryPrimitives.WriteUInt16BigEndian(inner.AsSpan(4), (ushort)(2 + ip.Length));
+        BinaryPrimitives.WriteUInt16BigEndian(inner.AsSpan(6), (ip[0] >> 4) == 6 ? (ushort)0x0057 : (ushort)0x0021);
+        ip.CopyTo(inner, 8);
+        var f = Ethernet(inner, vlanTpids);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12 + vlanTpids.Length * 4), 0x8864);
+        return f;
+    }
+
     public static byte[] EthernetOther(ushort etherType, int length)
     {
         var f = new byte[14 + length];

@@ -10,7 +10,8 @@ public enum ParseResult : byte
     Ok,
     /// <summary>A well-formed frame that carries no IP (ARP, LLDP...): not counted anywhere but `other`.</summary>
     NotIp,
-    /// <summary>Truncated headers, wrong versions, impossible lengths: counted as malformed and skipped.</summary>
+    /// <summary>A link or IP header that is cut short, wrong versions, impossible lengths: counted as malformed
+    /// and skipped. A packet whose IP header is complete is never malformed because of its transport header.</summary>
     Malformed,
 }
 
@@ -21,25 +22,32 @@ public struct PacketInfo
     public IpKey Destination;
     /// <summary>The IP packet's length on the wire: IPv4 total length, IPv6 40 + payload length.</summary>
     public int IpLength;
-    /// <summary>The transport protocol (6 TCP, 17 UDP, ...), after IPv6 extension headers.</summary>
+    /// <summary>The transport protocol (6 TCP, 17 UDP, ...), after IPv6 extension headers;
+    /// <see cref="PacketParser.ProtocolCut"/> when the capture ends inside the extension-header chain.</summary>
     public byte Protocol;
     public bool IsV6;
     /// <summary>True for every IPv4/IPv6 fragment but the first: they carry no ports.</summary>
     public bool IsLaterFragment;
+    /// <summary>TCP/UDP ports; 0 when there are none or the capture ends before them (port 0 is never excluded).</summary>
     public ushort SourcePort;
     public ushort DestinationPort;
 }
 
 /// <summary>
-/// Hand-written header parser over a span: link layer (Ethernet + 802.1Q/802.1ad, Linux cooked v1/v2, raw IP),
-/// IPv4 (options, fragments), IPv6 (hop-by-hop, routing, fragment, destination options, AH), TCP and UDP ports.
+/// Hand-written header parser over a span: link layer (Ethernet + any number of 802.1Q/802.1ad tags, PPPoE
+/// session, Linux cooked v1/v2, raw IP), IPv4 (options, fragments), IPv6 (hop-by-hop, routing, fragment,
+/// destination options, AH), TCP and UDP ports. A packet counts once its IP header is complete: its bytes crossed
+/// the wire even when a snap length or a first fragment cuts the transport header (then its ports read as 0).
 /// It never throws and never allocates. Each header's length is checked once against the captured bytes and
 /// the fields inside it are then read without per-read bounds checks (this is the tracker's hot path).
 /// </summary>
 public static class PacketParser
 {
     const ushort EtherIpv4 = 0x0800, EtherIpv6 = 0x86DD, EtherVlan = 0x8100, EtherQinQ = 0x88A8, EtherQinQOld = 0x9100;
-    const int MaxVlanTags = 4;
+    const ushort EtherPppoeSession = 0x8864, PppIpv4 = 0x0021, PppIpv6 = 0x0057;
+    /// <summary>The protocol of an IPv6 packet whose extension-header chain the capture cut: unknown, so no
+    /// protocol filter excludes it (255 is reserved by IANA, never on the wire).</summary>
+    public const byte ProtocolCut = 255;
 
     /// <param name="linkType">the capture's DLT (see <see cref="LinkType"/>)</param>
     /// <param name="frame">the captured bytes (may be cut short by the snap length)</param>
@@ -55,11 +63,20 @@ public static class PacketParser
             if (captured < 14) return ParseResult.Malformed;
             etherType = Be16(ref f, 12);
             offset = 14;
-            for (int tags = 0; etherType is EtherVlan or EtherQinQ or EtherQinQOld; tags++)
+            // Any number of tags: each one is checked against the captured bytes and advances, so the loop ends.
+            while (etherType is EtherVlan or EtherQinQ or EtherQinQOld)
             {
-                if (tags == MaxVlanTags || captured < offset + 4) return ParseResult.Malformed;
+                if (captured < offset + 4) return ParseResult.Malformed;
                 etherType = Be16(ref f, offset + 2);
                 offset += 4;
+            }
+            if (etherType == EtherPppoeSession)
+            {
+                // PPPoE session header (6 bytes) then the PPP protocol (2 bytes): IPv4 0x0021, IPv6 0x0057.
+                if (captured < offset + 8) return ParseResult.Malformed;
+                ushort ppp = Be16(ref f, offset + 6);
+                offset += 8;
+                etherType = ppp switch { PppIpv4 => EtherIpv4, PppIpv6 => EtherIpv6, _ => 0 };
             }
         }
         else
@@ -150,23 +167,23 @@ public static class PacketParser
             switch (next)
             {
                 case 0 or 43 or 60: // hop-by-hop, routing, destination options: (len + 1) * 8 bytes
-                    if (captured < offset + 2) return ParseResult.Malformed;
+                    if (captured < offset + 2) return ChainCut(offset, total, ref info);
                     next = Unsafe.Add(ref ip, offset);
                     offset += (Unsafe.Add(ref ip, offset + 1) + 1) << 3;
                     break;
                 case 51: // authentication header: (len + 2) * 4 bytes
-                    if (captured < offset + 2) return ParseResult.Malformed;
+                    if (captured < offset + 2) return ChainCut(offset, total, ref info);
                     next = Unsafe.Add(ref ip, offset);
                     offset += (Unsafe.Add(ref ip, offset + 1) + 2) << 2;
                     break;
                 case 44: // fragment: 8 bytes; only the first fragment carries the transport header
-                    if (captured < offset + 8) return ParseResult.Malformed;
+                    if (captured < offset + 8) return ChainCut(offset, total, ref info);
                     next = Unsafe.Add(ref ip, offset);
                     if ((Be16(ref ip, offset + 2) & 0xFFF8) != 0) info.IsLaterFragment = true;
                     offset += 8;
                     break;
                 default:
-                    if (offset > total || offset > captured) return ParseResult.Malformed;
+                    if (offset > total) return ParseResult.Malformed;
                     info.Protocol = next;
                     return ParsePorts(ref Unsafe.Add(ref ip, offset), captured - offset, total - offset, ref info);
             }
@@ -174,20 +191,27 @@ public static class PacketParser
         }
     }
 
-    /// <param name="captured">transport bytes present in the capture</param>
+    /// <summary>The capture ends inside the IPv6 extension chain: the IP header is whole, so the packet counts,
+    /// with its protocol and ports unknown. A chain that runs past the packet's own length is malformed.</summary>
+    static ParseResult ChainCut(int offset, int total, ref PacketInfo info)
+    {
+        if (offset > total) return ParseResult.Malformed;
+        info.Protocol = ProtocolCut;
+        info.SourcePort = 0;
+        info.DestinationPort = 0;
+        return ParseResult.Ok;
+    }
+
+    /// <param name="captured">transport bytes present in the capture (may be negative past a cut chain)</param>
     /// <param name="transportLength">transport bytes the IP header says there are</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static ParseResult ParsePorts(ref byte transport, int captured, int transportLength, ref PacketInfo info)
     {
         info.SourcePort = 0;
         info.DestinationPort = 0;
-        int isTcp = info.Protocol == 6 ? 1 : 0, isUdp = info.Protocol == 17 ? 1 : 0;
-        if (info.IsLaterFragment || (isTcp | isUdp) == 0) return ParseResult.Ok;
-        // TCP or UDP, without a branch on which one (the mix is unpredictable packet by packet): TCP needs a
-        // 20-byte header with a data offset of at least 5 words (13 captured bytes to see it), UDP 8 bytes (4 for the ports).
-        if (transportLength < 8 + 12 * isTcp || captured < 4 + 9 * isTcp) return ParseResult.Malformed;
-        int dataOffset = Unsafe.Add(ref transport, 12 * isTcp) >> 4; // for UDP: a byte of the source port, ignored
-        if ((isTcp & (dataOffset < 5 ? 1 : 0)) != 0) return ParseResult.Malformed;
+        // Ports of TCP or UDP (both start with them) when their 4 bytes are in the capture and in the packet; a
+        // first fragment or a snap length may cut the rest of the header, and the packet still counts.
+        if (info.IsLaterFragment || (info.Protocol is not (6 or 17)) || Math.Min(captured, transportLength) < 4) return ParseResult.Ok;
         info.SourcePort = Be16(ref transport, 0);
         info.DestinationPort = Be16(ref transport, 2);
         return ParseResult.Ok;
