@@ -130,6 +130,7 @@ public sealed class TrackCommands
             geo.Dispose();
         }
         if (session.Failure is { } failure) throw new ConduitException(failure.Message);
+        if (backend.Warning is { } warning) Terminal.Warn(warning);
     }
 
     /// <summary>The live backend: eBPF when chosen or when "auto" finds it usable, else pcap; says which and why.</summary>

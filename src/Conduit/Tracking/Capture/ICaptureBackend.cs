@@ -20,4 +20,8 @@ public interface ICaptureBackend : IDisposable
 
     /// <summary>Packets the kernel dropped since the capture began; called on the capture thread.</summary>
     ulong ReadKernelDropped();
+
+    /// <summary>Something the user should know about a run that still succeeded (a file that ends inside a
+    /// record); read after <see cref="Run"/> returned.</summary>
+    string? Warning => null;
 }

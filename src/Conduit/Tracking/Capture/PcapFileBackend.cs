@@ -97,7 +97,9 @@ public sealed class PcapFileBackend : ICaptureBackend
             }
             if (eof)
             {
-                if (end > start) throw new CaptureException($"{Source}: the file ends inside a record at byte {offset}");
+                // A capture cut while it was written (disk full, a killed tcpdump): every complete record counted,
+                // as tshark and editcap recover such files.
+                if (end > start) Warning = $"{Source}: the file ends inside a record at byte {offset}; the {end - start} bytes from there are not counted";
                 heartbeat();
                 return;
             }
@@ -105,6 +107,8 @@ public sealed class PcapFileBackend : ICaptureBackend
     }
 
     public ulong ReadKernelDropped() => 0;
+
+    public string? Warning { get; private set; }
 
     public void Dispose() => _file.Dispose();
 }
