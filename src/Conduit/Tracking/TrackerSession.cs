@@ -87,6 +87,7 @@ public sealed class TrackerSession : IDisposable
     /// <summary>Asks the capture thread to stop and waits until it published its final snapshot.</summary>
     public TrafficSnapshot? Stop()
     {
+        if (_thread is null) return Latest; // never started (the status endpoint could not listen): nothing to wait for
         _stop.Cancel();
         _finished.Wait();
         return Latest;

@@ -47,7 +47,15 @@ public sealed class StatusServer : IDisposable
         }
         catch (SocketException e)
         {
-            throw new IOException($"cannot listen on {endpoint}: {e.Message}");
+            listener.Dispose();
+            string why = e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "in use",
+                SocketError.AddressNotAvailable => "not an address of this host",
+                SocketError.AccessDenied => "permission denied",
+                _ => e.Message,
+            };
+            throw new IOException($"cannot listen on {endpoint}: {why}");
         }
         var server = new StatusServer(listener, latest);
         server._thread.Start();
