@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using Conduit.Platform;
 using Conduit.Settings;
 using Conduit.Tracking.Geo;
 using ConsoleAppFramework;
@@ -18,8 +19,8 @@ public sealed class GeoipCommands
         if (addresses.Length == 0) throw new UsageException("geoip lookup: give at least one IP address");
         var parsed = new IPAddress[addresses.Length];
         for (int i = 0; i < addresses.Length; i++)
-            if (!IPAddress.TryParse(addresses[i], out parsed[i]!))
-                throw new UsageException($"geoip lookup: '{addresses[i]}' is not an IP address");
+            if (!IpAddressText.TryParse(addresses[i], out parsed[i]!))
+                throw new UsageException($"geoip lookup: '{addresses[i]}' is not an IP address (IPv4 as four numbers 0..255, or IPv6)");
         using var db = Open(geoip);
         var codes = new string[parsed.Length];
         for (int i = 0; i < parsed.Length; i++) codes[i] = db.Lookup(parsed[i]);

@@ -29,7 +29,8 @@ public sealed class TrackCommands
     /// <param name="once">print one result and exit: after --duration (live) or at the end of --read</param>
     /// <param name="duration">stop after this many seconds (live capture)</param>
     /// <param name="interval">seconds between refreshes</param>
-    /// <param name="metricsAddr">serve Prometheus /metrics and JSON /snapshot on HOST:PORT</param>
+    /// <param name="metricsAddr">serve Prometheus /metrics and JSON /snapshot on HOST:PORT (loopback)</param>
+    /// <param name="metricsPublic">allow a --metrics-addr other hosts can reach: it publishes every remote address seen</param>
     /// <param name="service">background mode: no TUI, state in traffic_stats/ every --flush-seconds and on SIGTERM, endpoint on TRACK_STATUS_ADDR</param>
     /// <param name="flushSeconds">service mode: seconds between state flushes</param>
     /// <param name="top">remote addresses listed in the JSON (`top_ips`, by bytes)</param>
@@ -37,7 +38,7 @@ public sealed class TrackCommands
     [Command("track")]
     public void Track(string iface = "", string? backendName = null, string? read = null, string? filter = null, string? excludePort = null, string? local = null,
         string? geoip = null, bool json = false, bool once = false, [Real] double? duration = null, [Real] double interval = 1,
-        string? metricsAddr = null, bool service = false, [Integer] int flushSeconds = 15, [Integer] int top = 10, [Integer] int maxIps = 200_000,
+        string? metricsAddr = null, bool metricsPublic = false, bool service = false, [Integer] int flushSeconds = 15, [Integer] int top = 10, [Integer] int maxIps = 200_000,
         CancellationToken cancellationToken = default)
     {
         if (interval is < 0.1 or > 3600) throw new UsageException($"--interval must be 0.1..3600 seconds, got {interval}");
@@ -61,8 +62,10 @@ public sealed class TrackCommands
         IPEndPoint? metricsEndpoint = null;
         try
         {
-            if (metricsAddr is not null) metricsEndpoint = StatusServer.ParseAddress(metricsAddr, "--metrics-addr");
-            else if (service) metricsEndpoint = StatusServer.ParseAddress(settings["TRACK_STATUS_ADDR"], "TRACK_STATUS_ADDR");
+            if (metricsAddr is not null) metricsEndpoint = StatusServer.ParseAddress(metricsAddr, "--metrics-addr", metricsPublic);
+            else if (service)
+                metricsEndpoint = StatusServer.ParseAddress(settings["TRACK_STATUS_ADDR"], "TRACK_STATUS_ADDR",
+                    metricsPublic || settings["TRACK_STATUS_PUBLIC"] == "true", "TRACK_STATUS_PUBLIC=true");
         }
         catch (FormatException e) { throw new UsageException(e.Message); }
 

@@ -59,7 +59,8 @@ public static partial class SettingsSchema
         new("TRACK_BACKEND", "auto", "tracker capture backend", Choice("auto", "ebpf", "pcap")),
         new("TRACK_INTERFACE", "", "tracker interface (default: the default route's)", Interface),
         new("GEOIP_DB", "", "country database file (default: the embedded one)", Text(4096)),
-        new("TRACK_STATUS_ADDR", "127.0.0.1:9479", "tracker service: loopback address serving /snapshot and /metrics", Text(64)),
+        new("TRACK_STATUS_ADDR", "127.0.0.1:9479", "tracker service: loopback address serving /snapshot and /metrics", ListenAddress),
+        new("TRACK_STATUS_PUBLIC", "false", "tracker service: allow a TRACK_STATUS_ADDR other hosts can reach (publishes per-IP traffic)", Bool),
         new("DATA_CAP_GB", "0", "data cap in GiB (0 = off)", Decimal(0, 1_000_000)),
         new("DATA_CAP_IFACE", "", "interface the data cap counts", Interface),
         new("DATA_CAP_BASELINE_RX", "0", "rx bytes at the last cap reset", Int64(0)),
@@ -132,6 +133,9 @@ public static partial class SettingsSchema
     private static partial Regex PerContainerKey();
 
     // ---- rules; each returns null when fine, else the allowed range in words ----
+
+    static string? ListenAddress(string v, HostFacts _) =>
+        Platform.IpAddressText.TryParseEndpoint(v, out var _e) ? null : "must be HOST:PORT with an IP address and a port 1..65535, e.g. 127.0.0.1:9479";
 
     static Func<string, HostFacts, string?> Int(long min, long max) => (v, _) =>
         long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

@@ -42,10 +42,11 @@ public readonly record struct IpKey(ulong Hi, ulong Lo)
         return FromBytes(bytes[..written]);
     }
 
+    /// <summary>A dotted-quad IPv4 or an IPv6 address (no legacy IPv4 forms: see <see cref="Platform.IpAddressText"/>).</summary>
     public static bool TryParse(string text, out IpKey key)
     {
         key = default;
-        if (!IPAddress.TryParse(text, out var address)) return false;
+        if (!Platform.IpAddressText.TryParse(text, out var address)) return false;
         key = From(address);
         return true;
     }

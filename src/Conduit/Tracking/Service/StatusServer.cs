@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Conduit.Platform;
 using Conduit.Tracking.Model;
 using Conduit.Tracking.Views;
 
@@ -27,15 +28,17 @@ public sealed class StatusServer : IDisposable
 
     public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
 
-    /// <summary>Parses HOST:PORT ([v6]:port for IPv6); throws FormatException with the option name.</summary>
-    public static IPEndPoint ParseAddress(string text, string optionName)
+    /// <summary>Parses HOST:PORT ([v6]:port for IPv6, `localhost`); throws FormatException naming the option. The
+    /// endpoint serves every remote address the tracker saw: an address other hosts can reach is refused unless
+    /// <paramref name="allowPublic"/> (the user said so with <paramref name="publicSwitch"/>).</summary>
+    public static IPEndPoint ParseAddress(string text, string optionName, bool allowPublic = false, string publicSwitch = "--metrics-public")
     {
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port is > 0 and <= 65535 && text.Contains(':'))
-            return endpoint;
-        int colon = text.LastIndexOf(':');
-        if (colon > 0 && text[..colon] == "localhost" && int.TryParse(text[(colon + 1)..], out int port) && port is > 0 and <= 65535)
-            return new IPEndPoint(IPAddress.Loopback, port);
-        throw new FormatException($"{optionName}: '{text}' is not HOST:PORT (e.g. 127.0.0.1:9479)");
+        if (!IpAddressText.TryParseEndpoint(text, out var endpoint))
+            throw new FormatException($"{optionName}: '{text}' is not HOST:PORT with a port 1..65535 (e.g. 127.0.0.1:9479)");
+        if (!allowPublic && !IPAddress.IsLoopback(endpoint.Address))
+            throw new FormatException($"{optionName}: {text} is not a loopback address: it would publish per-IP traffic to every host " +
+                $"that can reach it; use 127.0.0.1, or say so with {publicSwitch}");
+        return endpoint;
     }
 
     public static StatusServer Start(IPEndPoint endpoint, Func<TrafficSnapshot?> latest)
