@@ -10,13 +10,10 @@ public sealed record GlobalOptions(string Home);
 /// <summary>Process-wide CLI plumbing: version, help, exit codes, the resolved paths.</summary>
 internal static class CliApp
 {
-    static readonly string[] TopLevelFlags = ["-h", "--help", "--version"];
-
     public static string Version { get; } =
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "0.0.0";
 
-    static string[] _args = [];
     static ConsoleApp.ConsoleAppBuilder? _app;
 
     /// <summary>Roots for this invocation, from --home, CONDUIT_HOME and CONDUIT_SYSROOT.</summary>
@@ -36,15 +33,37 @@ internal static class CliApp
     public static int Run(ConsoleApp.ConsoleAppBuilder app, string[] args)
     {
         _app = app;
-        _args = args;
         Environment.ExitCode = 0;
-        if (args.Length > 0 && !args[0].StartsWith('-') && !KnownCommand(args[0]))
+        try
         {
-            Terminal.Error($"unknown command '{args[0]}'; run `conduit help` for the list");
+            args = CommandLine.Normalize(args, RenderHelp);
+        }
+        catch (UsageException e)
+        {
+            Terminal.Error(e.Message);
             return ExitCodes.Usage;
         }
+        Environment.ExitCode = 0;
         app.Run(args);
         return Environment.ExitCode;
+    }
+
+    /// <summary>The framework's generated help for a command path ([] = the tool), captured instead of printed:
+    /// <see cref="CommandLine"/> reads what each command accepts from it.</summary>
+    static string RenderHelp(string[] path)
+    {
+        var log = ConsoleApp.Log;
+        var text = new System.Text.StringBuilder();
+        ConsoleApp.Log = s => text.Append(s).Append('\n');
+        try
+        {
+            _app!.Run([.. path, "--help"]);
+        }
+        finally
+        {
+            ConsoleApp.Log = log;
+        }
+        return text.ToString();
     }
 
     static bool KnownCommand(string name) => CommandNames.Contains(name);
@@ -61,9 +80,12 @@ internal static class CliApp
     public static void Help([Argument] params string[] command)
     {
         if (_app is null) return;
-        if (command.Length > 0 && !KnownCommand(command[0]))
-            throw new UsageException($"unknown command '{command[0]}'");
-        _app.Run([.. command, "--help"]);
+        if (command.Length == 0) { _app.Run(["--help"]); return; }
+        int i = 0;
+        // With a trailing --help a group alone ("help settings") resolves to the group, whose help lists its commands.
+        var path = CommandLine.ResolvePath([.. command, "--help"], ref i, CommandLine.CommandPaths(RenderHelp([])));
+        if (i < command.Length) throw new UsageException($"help: unexpected '{SafeText.Excerpt(command[i])}' after '{path}'");
+        _app.Run([.. path.Split(' '), "--help"]);
     }
 
     /// <summary>ConsoleAppFramework reports argument errors here: make them one line and exit 2.</summary>

@@ -183,7 +183,7 @@ public sealed class IdentityCommands
     /// <param name="container">node number N to restore into</param>
     /// <param name="yes">do not ask for confirmation (needed when stdin is not a terminal)</param>
     [Command("restore")]
-    public async Task Restore([Argument] string file, [Integer] int container, bool yes = false, CancellationToken cancellationToken = default)
+    public async Task Restore([Argument, Verbatim] string file, [Integer] int container, bool yes = false, CancellationToken cancellationToken = default)
     {
         var paths = CliApp.Paths;
         var path = File.Exists(file) || file.Contains('/') ? Path.GetFullPath(file) : Path.Combine(paths.BackupsDir, file);
@@ -197,7 +197,7 @@ public sealed class IdentityCommands
     /// <param name="container">node number N to import into</param>
     /// <param name="yes">do not ask for confirmation (needed when stdin is not a terminal)</param>
     [Command("import-key")]
-    public async Task ImportKey([Integer] int container, [Argument] string? key = null, bool yes = false, CancellationToken cancellationToken = default)
+    public async Task ImportKey([Integer] int container, [Argument, Verbatim] string? key = null, bool yes = false, CancellationToken cancellationToken = default)
     {
         string source = key is null ? "stdin" : "the key argument";
         key ??= ReadSecretFromStdin();

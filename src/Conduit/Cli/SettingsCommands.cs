@@ -36,7 +36,7 @@ public sealed class SettingsCommands
     /// <param name="key">-key, setting name, e.g. MAX_CLIENTS</param>
     /// <param name="value">-value, new value ("" to unset)</param>
     /// <param name="container">set the override of container N only</param>
-    public void Set([Argument] string key, [Argument] string value, [Integer] int? container = null)
+    public void Set([Argument, Verbatim] string key, [Argument, Verbatim] string value, [Integer] int? container = null)
     {
         var paths = CliApp.Paths;
         var updated = ConduitSettings.SetValue(paths.SettingsFile, key, value, container, HostFacts.Current());

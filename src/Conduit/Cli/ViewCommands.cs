@@ -64,12 +64,12 @@ public sealed class ViewCommands
     /// <param name="grep">only lines containing this text</param>
     /// <param name="stats">also show [STATS] lines</param>
     [Command("logs")]
-    public async Task Logs([Argument] string container = "all", bool follow = false, string tail = "100", string? grep = null, bool stats = false, CancellationToken ct = default)
+    public async Task Logs([Argument, Verbatim] string? container = null, bool follow = false, string tail = "100", string? grep = null, bool stats = false, CancellationToken ct = default)
     {
         if (tail != "all" && (!int.TryParse(tail, NumberStyles.None, CultureInfo.InvariantCulture, out var k) || k < 0))
             throw new UsageException($"--tail: '{tail}' is not a number of lines or 'all'");
         int? index = null;
-        if (container != "all")
+        if (container is not null and not "all")
         {
             if (!int.TryParse(container, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
                 throw new UsageException($"logs: '{container}' is not a container number (1, 2, ...) or 'all'");

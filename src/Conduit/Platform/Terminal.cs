@@ -37,10 +37,10 @@ public static class Terminal
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>One line on stderr: "conduit: message".</summary>
-    public static void Error(string message) => Console.Error.WriteLine($"conduit: {FirstLine(message)}");
+    /// <summary>One line on stderr: "conduit: message", control characters escaped (<see cref="SafeText"/>).</summary>
+    public static void Error(string message) => Console.Error.WriteLine($"conduit: {SafeText.Escape(FirstLine(message))}");
 
-    public static void Warn(string message) => Console.Error.WriteLine($"conduit: warning: {FirstLine(message)}");
+    public static void Warn(string message) => Console.Error.WriteLine($"conduit: warning: {SafeText.Escape(FirstLine(message))}");
 
     static string FirstLine(string message)
     {
