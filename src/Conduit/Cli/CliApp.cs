@@ -66,8 +66,6 @@ internal static class CliApp
         return text.ToString();
     }
 
-    static bool KnownCommand(string name) => CommandNames.Contains(name);
-
     /// <summary>Commands whose method takes no parameters. ConsoleAppFramework lets any argument through to those,
     /// so the error filter refuses them (a convention test keeps this list complete).</summary>
     public static readonly HashSet<string> ParameterlessCommands = ["nginx generate", "nginx check", "services remove", "settings path"];

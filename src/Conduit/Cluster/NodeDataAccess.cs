@@ -31,8 +31,9 @@ public sealed partial class NodeDataAccess(DockerEngine engine, ClusterNames nam
         {
             try
             {
+                // A regular file of key size only: a link to /dev/zero or a FIFO on the volume is not read forever.
                 return File.Exists(path)
-                    ? new(true, await File.ReadAllBytesAsync(path, ct), path)
+                    ? new(true, RegularFile.ReadAll(path, 64 * 1024, "a key file"), path)
                     : new(false, null, path);
             }
             catch (UnauthorizedAccessException)

@@ -51,7 +51,7 @@ public static partial class KeyBackups
             path = Path.Combine(folder, FileName(container, kind, utc, copy));
             if (File.Exists(path))
             {
-                if (File.ReadAllBytes(path).AsSpan().SequenceEqual(content)) break;
+                if (ReadBackup(path).AsSpan().SequenceEqual(content)) break;
                 continue;
             }
             // Create-only: a concurrent conduit taking the same name makes this one move to the next suffix.
@@ -60,7 +60,7 @@ public static partial class KeyBackups
         var mode = File.GetUnixFileMode(path);
         if (mode != AtomicFile.Private)
             throw new ConduitException($"{path}: mode is {Octal(mode)} after writing, expected 0600");
-        if (!File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+        if (!ReadBackup(path).AsSpan().SequenceEqual(content))
             throw new ConduitException($"{path}: backup did not verify (content differs after writing)");
         NodeKey? key = null;
         string? problem = null;
@@ -83,6 +83,9 @@ public static partial class KeyBackups
         var mode = File.GetUnixFileMode(folder);
         if (mode != FolderMode) throw new ConduitException($"{folder}: mode is {Octal(mode)}, expected 0700");
     }
+
+    /// <summary>A backup's bytes; a name that is not a regular file of key size (a planted link to /dev/zero, a FIFO) is refused.</summary>
+    static byte[] ReadBackup(string path) => RegularFile.ReadAll(path, 64 * 1024, "a key backup");
 
     /// <summary>Every backup-named file in <paramref name="folder"/>, newest first; other files are ignored.</summary>
     public static IReadOnlyList<KeyBackup> List(string folder)

@@ -87,16 +87,27 @@ public sealed class NodeKey
         byte[] bytes;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists) throw new InvalidKeyException($"{path}: no such key file");
-            if (info.Length > MaxFileBytes) throw new InvalidKeyException($"{path}: {info.Length} bytes is far too large for a key file");
-            bytes = File.ReadAllBytes(path);
+            // Only a regular file of at most 64 KiB: a link to /dev/zero or a FIFO is refused, not read forever.
+            bytes = RegularFile.ReadAll(path, MaxFileBytes, "a key file");
+        }
+        catch (FileNotFoundException)
+        {
+            throw new InvalidKeyException($"{path}: no such key file");
+        }
+        catch (UsageException e)
+        {
+            throw new InvalidKeyException(e.Message);
         }
         catch (UnauthorizedAccessException)
         {
             throw new ConduitException($"{path}: permission denied (run as root?)");
         }
-        return Parse(bytes, path);
+        // A file the user hands us (import, backup) may start with a UTF-8 byte order mark (Windows editors write
+        // one; settings.conf accepts it too). The node is given the key as conduit writes it (ToFileBytes). A key
+        // on a node's volume goes through Parse alone: the node's Go parser refuses a BOM and would replace the key.
+        ReadOnlySpan<byte> content = bytes;
+        if (content.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) content = content[3..];
+        return Parse(content, path);
     }
 
     /// <summary>

@@ -51,14 +51,21 @@ public sealed class SettingsFile
 
     public static SettingsFile Empty(string path) => new(path, [], "\n", bom: false);
 
-    /// <summary>Reads and parses the file; a missing file is an empty document.</summary>
+    /// <summary>settings.conf is a few kilobytes; anything above this is not one.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    /// <summary>Reads and parses the file; a missing file is an empty document. Only a regular file of at most
+    /// <see cref="MaxBytes"/> is read: a directory, FIFO or device there (a link to /dev/zero) is an error saying so.</summary>
     public static SettingsFile Load(string path)
     {
-        if (!File.Exists(path)) return Empty(path);
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = RegularFile.ReadAll(path, MaxBytes, "settings.conf");
+        }
+        catch (FileNotFoundException)
+        {
+            return Empty(path);
         }
         catch (UnauthorizedAccessException)
         {
@@ -204,13 +211,16 @@ public sealed class SettingsFile
         return sb.ToString();
     }
 
-    /// <summary>Writes the document atomically with mode 0600.</summary>
+    /// <summary>Writes the document atomically with mode 0600. A settings.conf that is a symbolic link (kept in a
+    /// config repository, say) stays one: the file it points to is replaced, not the link.</summary>
     public void Save()
     {
         var text = Render();
         var bytes = Encoding.UTF8.GetBytes(text);
         if (_bom) bytes = [0xEF, 0xBB, 0xBF, .. bytes];
-        AtomicFile.WriteAllBytes(Path, bytes, AtomicFile.Private);
+        var file = new FileInfo(Path);
+        var target = file.LinkTarget is null ? Path : file.ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+        AtomicFile.WriteAllBytes(target, bytes, AtomicFile.Private);
     }
 
     sealed class Line(int number, string text, string? key, string? value)

@@ -91,7 +91,8 @@ public class NodeKeyTests
         { "privateKeyBase64=" + TestKeys.PrivateKeyBase64, "not valid JSON" },
         { TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64)[..50], "not valid JSON" },
         { $"[\"{TestKeys.PrivateKeyBase64}\"]", "expected a JSON object" },
-        // The node's parser (Go) rejects these too, and would then replace the key.
+        // The node's parser (Go) rejects these too, and would then replace the key (a BOM on a node's volume is
+        // reported as the node sees it; a file the user imports may have one, see below).
         { "\uFEFF" + TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64), "not valid JSON" },
         { TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64) + "}", "not valid JSON" },
         { "{\"privateKeyBase64\": null}", "privateKeyBase64 must be a string, found a JSON null" },
@@ -145,6 +146,34 @@ public class NodeKeyTests
         var huge = root.Write("huge.json", new string(' ', 100_000));
         Assert.Contains("too large", Assert.Throws<InvalidKeyException>(() => NodeKey.Load(huge)).Message);
     }
+
+    [Fact]
+    public void AKeyFileTheUserHandsUsMayStartWithAByteOrderMark()
+    {
+        using var root = new TempRoot();
+        var path = root.Combine("windows.json");
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(TestKeys.KeyFileJson(TestKeys.PrivateKeyBase64))]);
+        var key = NodeKey.Load(path);
+        Assert.Equal(TestKeys.ProxyId, key.ProxyId);
+        Assert.False(key.ToFileBytes().AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]));
+    }
+
+    [Fact]
+    public void AKeyPathThatIsNotARegularFileIsRefusedWithoutReadingIt()
+    {
+        using var root = new TempRoot();
+        var zero = root.Combine("zero.json");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        var e = Assert.Throws<InvalidKeyException>(() => NodeKey.Load(zero));
+        Assert.Equal($"{zero} -> /dev/zero: is a character device, not a regular file; a key file must be a file", e.Message);
+        var fifo = root.Combine("fifo.json");
+        Assert.Equal(0, Mkfifo(fifo, 0x180));
+        Assert.Contains("is a FIFO, not a regular file", Assert.Throws<InvalidKeyException>(() => NodeKey.Load(fifo)).Message);
+        Assert.Contains("is a directory, not a regular file", Assert.Throws<InvalidKeyException>(() => NodeKey.Load(root.Path)).Message);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    static extern int Mkfifo(string path, uint mode);
 
     [Fact]
     public void ToStringNeverShowsTheSecret()

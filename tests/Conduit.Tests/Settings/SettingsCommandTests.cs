@@ -41,6 +41,46 @@ public class SettingsCommandTests
         Assert.False(File.Exists(root.Combine("opt", "conduit", "settings.conf")));
     }
 
+    [Theory]
+    [InlineData("/dev/zero", "is a character device")]
+    [InlineData("fifo", "is a FIFO")]
+    [InlineData("dir", "is a directory")]
+    public void ASettingsPathThatIsNotAFileIsOneLineAndIsNotRead(string target, string kind)
+    {
+        // A link to /dev/zero was read until memory ran out, a FIFO hung, a directory was "not created yet".
+        using var root = new TempRoot();
+        var path = root.Combine("opt", "conduit", "settings.conf");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string shown = path;
+        if (target == "fifo") Assert.Equal(0, Mkfifo(path, 0x180));
+        else if (target == "dir") Directory.CreateDirectory(path);
+        else { File.CreateSymbolicLink(path, target); shown = $"{path} -> {target}"; }
+        foreach (var args in new[] { new[] { "settings", "show" }, ["settings", "set", "MAX_CLIENTS", "20"] })
+        {
+            var r = ConduitProcess.Run([.. args], new Dictionary<string, string?> { ["CONDUIT_HOME"] = root.Combine("opt", "conduit"), ["CONDUIT_SYSROOT"] = root.Path }, timeout: TimeSpan.FromSeconds(20));
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Equal($"conduit: {shown}: {kind}, not a regular file; settings.conf must be a file\n", r.Stderr);
+        }
+        Assert.Equal(target == "dir", Directory.Exists(path));
+    }
+
+    [Fact]
+    public void SetWritesThroughASymlinkedSettingsFile()
+    {
+        using var root = new TempRoot();
+        var real = root.Write("repo/conduit.conf", "# kept in git\nMAX_CLIENTS=10\n");
+        var path = root.Combine("opt", "conduit", "settings.conf");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.CreateSymbolicLink(path, real);
+        var r = ConduitProcess.RunIn(root, "settings", "set", "MAX_CLIENTS", "20");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(real, new FileInfo(path).LinkTarget);
+        Assert.Equal("# kept in git\nMAX_CLIENTS=20\n", File.ReadAllText(real));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    static extern int Mkfifo(string path, uint mode);
+
     [Fact]
     public void BrokenFileMakesShowExitTwoNamingFileAndLine()
     {
