@@ -81,10 +81,14 @@ public sealed class StandinCluster : IDisposable
         while (true)
         {
             var state = Docker("inspect", "--format", "{{.State.Running}} {{.State.StartedAt}}", Container(index)).Stdout.Trim().Split(' ');
-            if (state[0] == "true" && DateTime.Parse(state[1], null, System.Globalization.DateTimeStyles.AdjustToUniversal) > after)
+            var startedAt = state[0] == "true" ? DateTime.Parse(state[1], null, System.Globalization.DateTimeStyles.AdjustToUniversal) : DateTime.MinValue;
+            if (startedAt > after)
             {
-                // The stand-in prints this line only after it has read (or replaced) its key.
-                var logs = Docker("logs", "--since", state[1], Container(index));
+                // The stand-in prints this line only after it has read (or replaced) its key. dockerd stamps StartedAt
+                // after the process is running, so on a loaded machine the line can be stamped before it: look from
+                // a second earlier (a previous run's line is older than that whenever `after` is a real start).
+                var since = startedAt.AddSeconds(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture);
+                var logs = Docker("logs", "--since", since, Container(index));
                 if (logs.Stdout.Contains("stand-in", StringComparison.Ordinal)) return;
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{Container(index)} did not start: {string.Join(' ', state)}");

@@ -149,7 +149,10 @@ public sealed class TrackProcess : IDisposable
     public TrackProcess(string ns, string home, params string[] args)
     {
         var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "netns", "exec", ns, ConduitProcess.Binary }.Concat(args)) psi.ArgumentList.Add(a);
+        // env resets SIGINT to its default: a test run started in the background of a script (as CI does) inherits
+        // SIGINT ignored, the runtime then leaves it ignored (as a shell's background job should), and the
+        // Ctrl-C these tests send would never arrive.
+        foreach (var a in new[] { "netns", "exec", ns, "env", "--default-signal=INT", ConduitProcess.Binary }.Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["CONDUIT_HOME"] = home;
         psi.Environment["CONDUIT_SYSROOT"] = home;
@@ -184,11 +187,23 @@ public sealed class TrackProcess : IDisposable
     /// <summary>Waits for exit; returns the exit code and the remaining stdout lines.</summary>
     public (int ExitCode, List<string> Lines) WaitForExit(TimeSpan timeout)
     {
-        if (!_process.WaitForExit(timeout)) throw new TimeoutException($"conduit did not exit; stderr: {Stderr}");
+        if (!_process.WaitForExit(timeout)) throw new TimeoutException($"conduit did not exit; {SignalState()}; stderr: {Stderr}");
         _process.WaitForExit();
         var rest = new List<string>();
         while (_lines.TryTake(out var l, TimeSpan.FromMilliseconds(500))) rest.Add(l);
         return (_process.ExitCode, rest);
+    }
+
+    /// <summary>The signal masks of the running process, so a signal that never arrived says why.</summary>
+    string SignalState()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadLines($"/proc/{_process.Id}/status")
+                .Where(l => l.StartsWith("State:") || l.StartsWith("SigBlk:") || l.StartsWith("SigIgn:") || l.StartsWith("SigCgt:"))
+                .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s+", " ")));
+        }
+        catch (IOException e) { return e.Message; }
     }
 
     public void Dispose()
