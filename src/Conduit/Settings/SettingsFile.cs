@@ -128,7 +128,7 @@ public sealed class SettingsFile
         while (pos < span.Length && (char.IsAsciiLetterOrDigit(span[pos]) || span[pos] == '_')) pos++;
         var key = raw[keyStart..pos];
         if (key.Length == 0 || char.IsAsciiDigit(key[0]) || pos >= span.Length || span[pos] != '=')
-            throw new UsageException($"{path}:{number}: expected KEY=value, found \"{Truncate(raw)}\"");
+            throw new UsageException($"{path}:{number}: expected KEY=value, found \"{Quoted(raw)}\"");
         string prefix = raw[..keyStart];
         pos++; // '='
 
@@ -194,7 +194,22 @@ public sealed class SettingsFile
     static UsageException Expansion(string path, int number, string key) =>
         new($"{path}:{number}: {key}: shell expansion ($, `) is not allowed in settings; use single quotes for a literal value");
 
-    static string Truncate(string s) => s.Length <= 60 ? s : s[..57] + "...";
+    /// <summary>What an unparsable line is quoted as: its start up to the first character that could begin a value
+    /// (so `root:$y$...` from a file linked to /etc/shadow shows as "root..."), at most a short excerpt, and
+    /// "KEY ***" when the line starts with a secret key (TELEGRAM_BOT_TOKEN 123456:SECRET lacks its '=').</summary>
+    static string Quoted(string raw)
+    {
+        var line = raw.TrimStart(' ', '\t');
+        int word = 0;
+        while (word < line.Length && (char.IsAsciiLetterOrDigit(line[word]) || line[word] == '_')) word++;
+        if (word > 0 && SettingsSchema.TryResolve(line[..word], out var def, out _) && def.Secret && word < line.Length)
+            return line[..word] + " ***";
+        // Only letters, digits and a little punctuation are shown: nothing that needs escaping, nothing of a value.
+        int plain = 0;
+        while (plain < line.Length && plain < SafeText.ExcerptLength
+               && (char.IsAsciiLetterOrDigit(line[plain]) || line[plain] is '_' or ' ' or '-' or '.')) plain++;
+        return plain == line.Length ? line : line[..plain].TrimEnd() + "...";
+    }
 
     /// <summary>Quotes a value the way the old tool wrote them, so bash can still read the file.</summary>
     public static string Quote(string value)

@@ -78,6 +78,24 @@ public class SettingsCommandTests
         Assert.Equal("# kept in git\nMAX_CLIENTS=20\n", File.ReadAllText(real));
     }
 
+    [Fact]
+    public void ASettingsFileLinkedToAPasswordFileShowsNoneOfIt()
+    {
+        using var root = new TempRoot();
+        var shadow = root.Write("etc/shadow", "root:$y$j9T$Qx5Ecd8Z0b7d$Yw2HsecretHASH:19000:0:99999:7:::\n\u001b]2;pwned\u0007\n");
+        var path = root.Combine("opt", "conduit", "settings.conf");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.CreateSymbolicLink(path, shadow);
+        foreach (var args in new[] { new[] { "settings", "show" }, ["settings", "set", "MAX_CLIENTS", "20"] })
+        {
+            var r = ConduitProcess.RunIn(root, args);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal($"conduit: {path}:1: expected KEY=value, found \"root...\"\n", r.Stderr);
+            Assert.Equal("", r.Stdout);
+        }
+        Assert.Contains("secretHASH", File.ReadAllText(shadow));
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     static extern int Mkfifo(string path, uint mode);
 

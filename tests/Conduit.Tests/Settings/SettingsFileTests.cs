@@ -118,6 +118,11 @@ public class SettingsFileTests
     [InlineData("DOCKER_CPUS=1\nCONTAINER_CPU_LIMIT=2\n", "settings.conf:2: CONTAINER_CPU_LIMIT conflicts with DOCKER_CPUS on line 1; keep one of them")]
     [InlineData("TELEGRAM_SERVER_LABEL=a b\n", "settings.conf:1: TELEGRAM_SERVER_LABEL: unexpected text after the value; quote values that contain spaces")]
     [InlineData("echo hello\n", "settings.conf:1: expected KEY=value, found \"echo hello\"")]
+    [InlineData("TELEGRAM_BOT_TOKEN 123456:AAsecretTOKEN\n", "settings.conf:1: expected KEY=value, found \"TELEGRAM_BOT_TOKEN ***\"")]
+    [InlineData("  telegram_bot_token:123456:AAsecretTOKEN\n", "settings.conf:1: expected KEY=value, found \"telegram_bot_token...\"")]
+    [InlineData("root:$y$j9T$Qx5Ecd8Z0b7d$Yw2H:19000:0:99999:7:::\n", "settings.conf:1: expected KEY=value, found \"root...\"")]
+    [InlineData("echo \u001b]0;pwned\u0007 hello\n", "settings.conf:1: expected KEY=value, found \"echo...\"")]
+    [InlineData("a very long line of plain words that goes on and on and on\n", "settings.conf:1: expected KEY=value, found \"a very long line of plain words that goe...\"")]
     [InlineData("TELEGRAM_BOT_TOKEN=\"12345:secret value\"\n", "settings.conf:1: TELEGRAM_BOT_TOKEN: must look like 123456:ABC-def_ghi (from @BotFather)")]
     public void BadFilesGiveOneLineNamingFileLineKeyAndRange(string content, string expected)
     {
