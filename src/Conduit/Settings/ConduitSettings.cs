@@ -14,18 +14,19 @@ public sealed class ConduitSettings
     readonly Dictionary<string, string> _values;
     readonly Dictionary<(string Key, int Container), string> _overrides;
 
-    ConduitSettings(SettingsFile file, Dictionary<string, string> values, Dictionary<(string, int), string> overrides, List<string> unknown)
+    ConduitSettings(SettingsFile file, Dictionary<string, string> values, Dictionary<(string, int), string> overrides, List<(string Key, string Value)> unknown)
     {
         File = file;
         _values = values;
         _overrides = overrides;
-        UnknownKeys = unknown;
+        Unknown = unknown;
     }
 
     public SettingsFile File { get; }
 
     /// <summary>Keys in the file this version does not know; kept on rewrite.</summary>
-    public IReadOnlyList<string> UnknownKeys { get; }
+    /// <summary>Keys this version does not know, with their values, in file order (kept on every write).</summary>
+    public IReadOnlyList<(string Key, string Value)> Unknown { get; }
 
     public string this[string key] => _values.TryGetValue(key, out var v) && v.Length > 0 ? v : Definition(key).Default;
 
@@ -81,12 +82,12 @@ public sealed class ConduitSettings
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var sources = new Dictionary<string, (string Name, int Line)>(StringComparer.Ordinal);
         var overrides = new Dictionary<(string, int), string>();
-        var unknown = new List<string>();
+        var unknown = new List<(string, string)>();
         foreach (var (key, value, line) in file.Entries)
         {
             if (!SettingsSchema.TryResolve(key, out var def, out var container))
             {
-                unknown.Add(key);
+                unknown.Add((key, value));
                 continue;
             }
             var problem = Validate(def, value, host);

@@ -57,7 +57,7 @@ public class SettingsFileTests
         Assert.Equal(1.0, c2.Cpus);
         Assert.Equal(512L << 20, c2.MemoryBytes);
         Assert.Equal("123:abc", s["TELEGRAM_BOT_TOKEN"]);
-        Assert.Equal(["SOME_FUTURE_KEY"], s.UnknownKeys);
+        Assert.Equal([("SOME_FUTURE_KEY", "kept as is")], s.Unknown);
     }
 
     [Fact]
