@@ -40,6 +40,31 @@ public class MmdbWriterTests
         Assert.Contains("\"type\": \"GeoLite2-Country\"", info.Stdout);
         Assert.Contains("days old", info.Stderr); // built in 2020: the staleness warning
     }
+
+    [Fact]
+    public void A_database_without_country_records_is_refused_before_anything_is_counted()
+    {
+        using var root = new TempRoot();
+        var empty = root.Combine("empty.mmdb");
+        File.WriteAllBytes(empty, TinyMmdb.Build([]));
+        var asn = root.Combine("GeoLite2-ASN.mmdb");
+        File.WriteAllBytes(asn, TinyMmdb.Build(
+        [
+            (8, 8, TinyMmdb.Map(("autonomous_system_number", TinyMmdb.Uint(6, 3356, 2)))),
+            (9, 8, TinyMmdb.Map(("autonomous_system_number", TinyMmdb.Uint(6, 19281, 2)))),
+        ]));
+        foreach (var (path, why) in new[] { (empty, "the database holds no networks (an empty or cut file?)"),
+                     (asn, "no country code in any of its 2 networks: not a country database (an ASN or city-only file?)") })
+        {
+            foreach (var args in new[] { new[] { "geoip", "lookup", "--geoip", path, "8.8.8.8" }, ["geoip", "info", "--geoip", path] })
+            {
+                var r = ConduitProcess.RunIn(root, args);
+                Assert.Equal(2, r.ExitCode);
+                Assert.Equal($"conduit: --geoip: {path}: {why}\n", r.Stderr);
+                Assert.Equal("", r.Stdout);
+            }
+        }
+    }
 }
 
 /// <summary>Writes an IPv4 MaxMind DB with 24-bit records mapping prefixes to data maps.</summary>
@@ -58,7 +83,7 @@ static class TinyMmdb
         return [.. o];
     }
 
-    static byte[] Uint(int type, ulong value, int bytes)
+    public static byte[] Uint(int type, ulong value, int bytes)
     {
         var o = new List<byte>();
         if (type <= 7) o.Add((byte)(type << 5 | bytes));

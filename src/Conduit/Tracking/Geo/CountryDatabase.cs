@@ -102,7 +102,41 @@ public sealed class CountryDatabase : IDisposable
         if (!File.Exists(path)) throw new InvalidDataException($"{path}: cannot read the country database (no such file)");
         // FileAccessMode.Memory, not MemoryMapped: a file replaced or cut short in place under a mapping would
         // crash the tracker (SIGBUS); a private copy cannot change under it.
-        return new CountryDatabase(path, () => File.OpenRead(path), () => new Reader(path, FileAccessMode.Memory));
+        var db = new CountryDatabase(path, () => File.OpenRead(path), () => new Reader(path, FileAccessMode.Memory));
+        try
+        {
+            db.RequireCountryRecords();
+            return db;
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A file that opens but maps nothing to a country (an empty tree, an ASN database) would make every
+    /// address "??" for as long as the tracker runs: refuse it at start instead. The first country record of a real
+    /// database is among its first networks; a bounded walk keeps an odd file from costing a long start.</summary>
+    void RequireCountryRecords()
+    {
+        const int Walk = 10_000;
+        int seen = 0;
+        try
+        {
+            foreach (var node in _reader.FindAll<CountryRecord>())
+            {
+                if (node.Data?.Code is { Length: 2 }) return;
+                if (++seen == Walk) break;
+            }
+        }
+        catch (InvalidDatabaseException e)
+        {
+            throw new InvalidDataException($"{Source}: a damaged MaxMind DB file ({e.Message})");
+        }
+        throw new InvalidDataException(seen == 0
+            ? $"{Source}: the database holds no networks (an empty or cut file?)"
+            : $"{Source}: no country code in {(seen == Walk ? "the first 10,000" : $"any of its {seen}")} networks: not a country database (an ASN or city-only file?)");
     }
 
     /// <summary>The embedded database unless a path is given (empty = embedded).</summary>
