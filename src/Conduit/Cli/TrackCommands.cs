@@ -132,7 +132,11 @@ public sealed class TrackCommands
             server?.Dispose();
             geo.Dispose();
         }
-        if (session.Failure is { } failure) throw new ConduitException(failure.Message);
+        // A replayed file that is wrong inside (a corrupt record) is bad input like a bad header: exit 2.
+        if (session.Failure is { } failure)
+            throw read is not null && failure is CaptureException { IsPermission: false }
+                ? new UsageException(failure.Message)
+                : new ConduitException(failure.Message);
         if (backend.Warning is { } warning) Terminal.Warn(warning);
     }
 

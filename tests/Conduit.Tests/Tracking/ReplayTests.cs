@@ -177,6 +177,22 @@ public class ReplayTests
         Assert.Equal($"conduit: warning: {file}: the file ends inside a record at byte 656; the 148 bytes from there are not counted", run.Stderr.Trim());
     }
 
+    /// <summary>One rule for replay: whatever is wrong inside the file (its header or a record) is bad input, exit 2;
+    /// exit 1 is left for the machine (permissions, a live interface).</summary>
+    [Fact]
+    public void A_corrupt_record_is_bad_input_like_a_bad_header()
+    {
+        using var root = new TempRoot();
+        var file = root.Combine("corrupt.pcap");
+        using (var w = new PcapWriter(file, 1))
+            for (int i = 0; i < 3; i++) w.Write(Frames.Ethernet(Frames.Ipv4("8.8.8.8", Local4, Frames.Udp, 100)));
+        // The third record's captured length (at byte 24 + 2 x 158 + 8) becomes 0x7FFFFFFF.
+        using (var f = File.OpenWrite(file)) { f.Position = 24 + 2 * 158 + 8; f.Write([0xFF, 0xFF, 0xFF, 0x7F]); }
+        var run = ConduitProcess.RunIn(root, "track", "--read", file, "--json", "--once", "--local", Local4);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal($"conduit: {file}: corrupt pcap record at byte 340 (captured length 2147483647)\n", run.Stderr);
+    }
+
     [Fact]
     public void Bad_inputs_are_one_line_errors_with_exit_codes()
     {
