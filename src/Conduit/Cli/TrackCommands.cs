@@ -104,8 +104,7 @@ public sealed class TrackCommands
         if (service)
         {
             store = new StateStore(CliApp.Paths.TrafficStatsDir);
-            try { store.RestoreInto(accountant); }
-            catch (InvalidDataException e) { backend.Dispose(); geo.Dispose(); throw new ConduitException(e.Message); }
+            store.RestoreInto(accountant, Terminal.Warn);
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -226,17 +225,40 @@ public sealed class TrackCommands
         if (session.Stop() is { } last) Console.Out.Write(TrafficTable.Render(last, TableSort.Total, 20, 120, color: false));
     }
 
+    /// <summary>Flushes the state every <paramref name="flushSeconds"/>. A flush that fails (disk full, folder made
+    /// read-only) is said once and retried each interval: the totals live on in memory and the last good file stays
+    /// as it was, so the tracker keeps counting instead of dying and losing everything since that file.</summary>
     static void RunService(TrackerSession session, StateStore store, int flushSeconds, CancellationToken stop)
     {
         var next = DateTime.UtcNow.AddSeconds(flushSeconds);
+        string? failing = null;
         while (!stop.IsCancellationRequested && !session.Finished)
         {
             session.WaitForSnapshot(TimeSpan.FromMilliseconds(250), stop);
             if (DateTime.UtcNow < next || session.Latest is not { } s) continue;
-            store.Save(s);
             next = DateTime.UtcNow.AddSeconds(flushSeconds);
+            try
+            {
+                store.Save(s);
+                if (failing is not null) Terminal.Warn($"{store.FilePath}: saved again");
+                failing = null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (e.Message != failing)
+                    Terminal.Warn($"{e.Message}; the tracker goes on counting and tries again every {flushSeconds} s");
+                failing = e.Message;
+            }
         }
-        if (session.Stop() is { } last) store.Save(last); // SIGTERM: the final flush
+        if (session.Stop() is not { } last) return;
+        try
+        {
+            store.Save(last); // SIGTERM: the final flush
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConduitException($"{e.Message}; the totals since the last saved state are lost");
+        }
     }
 
     static void WriteJsonLine(TrafficSnapshot s)

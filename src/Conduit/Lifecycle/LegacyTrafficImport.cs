@@ -1,3 +1,4 @@
+using Conduit.Platform;
 using System.Globalization;
 using Conduit.Tracking.Geo;
 using Conduit.Tracking.Model;
@@ -124,7 +125,7 @@ public sealed class LegacyTrafficImport
         using var geo = CountryDatabase.OpenEmbedded();
         var accountant = new TrafficAccountant(geo, LocalAddresses.None, ipCap: 1024);
         var store = new StateStore(trafficStatsDir);
-        store.RestoreInto(accountant);
+        store.RestoreInto(accountant, Terminal.Warn);
         for (int id = 0; id < _totals.Length; id++)
             if (!_totals[id].IsEmpty) accountant.Restore(id, _totals[id]);
         accountant.Bytes += BytesIn + BytesOut;

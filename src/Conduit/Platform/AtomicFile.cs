@@ -39,11 +39,24 @@ public static partial class AtomicFile
             File.Move(temp, full, overwrite: true);
             FsyncDirectory(dir);
         }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            TryDelete(temp);
+            // The runtime names the temporary file; the user needs the file they asked for, and the reason.
+            throw new IOException($"{full}: cannot write ({Reason(e)}); the previous file is unchanged", e);
+        }
         catch
         {
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>"No space left on device" from "No space left on device : '/x/.f.tmp'".</summary>
+    static string Reason(IOException e)
+    {
+        int at = e.Message.IndexOf(" : '", StringComparison.Ordinal);
+        return at > 0 ? e.Message[..at] : e.Message;
     }
 
     /// <summary>

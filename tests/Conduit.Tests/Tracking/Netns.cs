@@ -146,13 +146,18 @@ public sealed class TrackProcess : IDisposable
     readonly System.Text.StringBuilder _stderr = new();
     public string? LastLine { get; private set; }
 
-    public TrackProcess(string ns, string home, params string[] args)
+    public TrackProcess(string ns, string home, params string[] args) : this([], ns, home, args) { }
+
+    /// <summary>conduit under <paramref name="wrapper"/> (e.g. strace injecting a fault), inside the namespace.</summary>
+    public static TrackProcess Under(string[] wrapper, string ns, string home, params string[] args) => new(wrapper, ns, home, args);
+
+    TrackProcess(string[] wrapper, string ns, string home, string[] args)
     {
         var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         // env resets SIGINT to its default: a test run started in the background of a script (as CI does) inherits
         // SIGINT ignored, the runtime then leaves it ignored (as a shell's background job should), and the
         // Ctrl-C these tests send would never arrive.
-        foreach (var a in new[] { "netns", "exec", ns, "env", "--default-signal=INT", ConduitProcess.Binary }.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "netns", "exec", ns, "env", "--default-signal=INT" }.Concat(wrapper).Append(ConduitProcess.Binary).Concat(args)) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["CONDUIT_HOME"] = home;
         psi.Environment["CONDUIT_SYSROOT"] = home;
