@@ -66,6 +66,9 @@ internal static class CliApp
         return text.ToString();
     }
 
+    /// <summary>conduit(1), rendered from the commands' own help.</summary>
+    public static string ManPage() => Cli.ManPage.Render(Version, RenderHelp);
+
     /// <summary>Commands whose method takes no parameters. ConsoleAppFramework lets any argument through to those,
     /// so the error filter refuses them (a convention test keeps this list complete).</summary>
     public static readonly HashSet<string> ParameterlessCommands = ["nginx generate", "nginx check", "services remove", "settings path"];
@@ -74,10 +77,17 @@ internal static class CliApp
     public static readonly HashSet<string> CommandNames = ["help", "settings", "resources", "self-update", "start", "stop", "restart", "scale", "status", "pull", "id", "qr", "backup", "restore", "import-key", "tune", "nginx", "services", "health", "watchdog", "track", "geoip", "version", "track-ebpf", "dashboard", "stats", "peers", "logs", "install", "uninstall", "update", "migrate"];
 
     /// <summary>Show help for the whole tool or for one command: `conduit help [command...]`.</summary>
+    /// <param name="man">print the whole manual, conduit(1), as roff (`conduit help --man | man -l -`)</param>
     /// <param name="command">-command, the command to explain</param>
-    public static void Help([Argument] params string[] command)
+    public static void Help(bool man = false, [Argument] params string[] command)
     {
         if (_app is null) return;
+        if (man)
+        {
+            if (command.Length > 0) throw new UsageException("help --man prints the whole manual; it takes no command");
+            Console.Out.Write(ManPage());
+            return;
+        }
         if (command.Length == 0) { _app.Run(["--help"]); return; }
         int i = 0;
         // With a trailing --help a group alone ("help settings") resolves to the group, whose help lists its commands.

@@ -9,7 +9,7 @@ public sealed class EbpfCommands
 {
     /// <summary>Count TCP/UDP traffic per remote IP in the kernel with eBPF (TC ingress+egress) and print the
     /// totals when stopped (Ctrl+C, SIGTERM or --duration). A diagnostic view of what the eBPF backend of
-    /// `conduit track` sees; needs root (or cap_bpf,cap_net_admin).</summary>
+    /// `conduit track` sees; needs root (or cap_bpf,cap_perfmon,cap_net_admin).</summary>
     /// <param name="interface">interface to count on (default: TRACK_INTERFACE, else the default route's)</param>
     /// <param name="duration">stop after this many seconds (0: run until Ctrl+C or SIGTERM)</param>
     /// <param name="interval">seconds between reads of the kernel map</param>

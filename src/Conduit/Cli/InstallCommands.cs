@@ -33,7 +33,7 @@ public sealed class InstallCommands
             if (!Terminal.StdinIsTerminal) throw new UsageException("install asks questions on a terminal only: pass --yes (and the flags you want) to run it from a script");
             options = Wizard(options);
         }
-        await new Installer(CliApp.Paths, Console.Out).RunAsync(options, ct);
+        await new Installer(CliApp.Paths, Console.Out, CliApp.ManPage()).RunAsync(options, ct);
     }
 
     /// <summary>Remove conduit from this host: containers, services, nginx balancer, tuning, install root, binary. Volumes and key backups stay unless --purge; Docker and your nginx sites are left alone.</summary>
@@ -63,7 +63,7 @@ public sealed class InstallCommands
     /// <param name="name">the old tool's first container name</param>
     [Command("migrate")]
     public Task Migrate(bool dryRun = false, string name = "conduit", CancellationToken ct = default) =>
-        new Migration(CliApp.Paths, Console.Out).RunAsync(name, dryRun, ct);
+        new Migration(CliApp.Paths, Console.Out, CliApp.ManPage()).RunAsync(name, dryRun, ct);
 
     static InstallOptions Wizard(InstallOptions o)
     {

@@ -12,7 +12,7 @@ public sealed class ServicesCommands
         var chosen = Parse(mode);
         if (mode == "auto" && chosen == ServiceMode.Cron)
             Console.WriteLine("systemd is not running on this host: using /etc/cron.d/conduit");
-        foreach (var line in new ServicesInstaller(CliApp.Paths).Install(chosen)) Console.WriteLine(line);
+        foreach (var line in new ServicesInstaller(CliApp.Paths).Install(chosen, CliApp.ManPage())) Console.WriteLine(line);
     }
 
     /// <summary>Disable and delete what `services install` wrote (the running cluster is left alone).</summary>
@@ -28,7 +28,7 @@ public sealed class ServicesCommands
     {
         var chosen = Parse(mode);
         var installer = new ServicesInstaller(CliApp.Paths);
-        var states = installer.Status(chosen);
+        var states = installer.Status(chosen, CliApp.ManPage());
         bool cron = ServicesInstaller.CronDaemonRunning();
         if (json)
         {

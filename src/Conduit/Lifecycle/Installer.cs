@@ -22,7 +22,7 @@ public sealed record InstallOptions(
 /// changed nothing says "unchanged". Progress lands in state/install.json so an interrupted run is finished by
 /// running install again.
 /// </summary>
-public sealed class Installer(ConduitPaths paths, TextWriter output)
+public sealed class Installer(ConduitPaths paths, TextWriter output, string manPage)
 {
     static readonly TimeSpan DefaultKeyWait = TimeSpan.FromSeconds(30);
 
@@ -35,7 +35,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
         await EnsureDockerAsync(ct);
         var state = DetectEarlier();
         // Remember which folders this install creates, so uninstall leaves the host as it found it.
-        foreach (var dir in new[] { paths.Home, paths.BinDir, paths.CronDir, paths.SystemdDir, paths.SysctlDir, paths.LimitsDir })
+        foreach (var dir in new[] { paths.Home, paths.BinDir, paths.CronDir, paths.SystemdDir, paths.SysctlDir, paths.LimitsDir, Path.GetDirectoryName(paths.ManPageFile)! })
             state.NoteMissing(dir);
         state.Begin();
 
@@ -243,7 +243,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output)
     void InstallServices()
     {
         var mode = ServicesInstaller.AutoMode;
-        var lines = new ServicesInstaller(paths).Install(mode);
+        var lines = new ServicesInstaller(paths).Install(mode, manPage);
         // "up to date" files, notes and routine systemctl calls are not changes; writes, removals and failures are.
         var changed = lines.Where(l => !l.EndsWith("up to date", StringComparison.Ordinal) && !l.StartsWith("note:", StringComparison.Ordinal)
             && !l.StartsWith("systemd is not running", StringComparison.Ordinal) && !(l.StartsWith("systemctl ", StringComparison.Ordinal) && l.EndsWith(": ok", StringComparison.Ordinal))).ToList();

@@ -17,7 +17,7 @@ namespace Conduit.Lifecycle;
 /// adopts) are replaced by ours on the SAME volumes, and its cron/unit files are swapped for ours. Proxy IDs are
 /// printed before and after and must match.
 /// </summary>
-public sealed class Migration(ConduitPaths paths, TextWriter output)
+public sealed class Migration(ConduitPaths paths, TextWriter output, string manPage)
 {
     const uint StopTimeoutSeconds = 30;
 
@@ -165,7 +165,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output)
                 File.Move(f, Path.Combine(movedStats, Path.GetFileName(f)));
             output.WriteLine($"stats      imported into {Path.Combine(paths.TrafficStatsDir, StateStore.FileName)}; old files moved to {movedStats}");
         }
-        foreach (var line in new ServicesInstaller(paths).Install(ServicesInstaller.AutoMode)) output.WriteLine($"services   {line}");
+        foreach (var line in new ServicesInstaller(paths).Install(ServicesInstaller.AutoMode, manPage)) output.WriteLine($"services   {line}");
         output.WriteLine("done       migrated; `conduit install --yes` completes the rest (binary, key backups, tuning if wanted)");
     }
 

@@ -36,6 +36,7 @@ public sealed class ConduitPaths
     public string SystemdDir => OnHost("/etc/systemd/system");
     public string CronDir => OnHost("/etc/cron.d");
     public string BinDir => OnHost("/usr/local/bin");
+    public string ManPageFile => OnHost("/usr/local/share/man/man1/conduit.1");
 
     /// <summary>Maps an absolute host path into the system root.</summary>
     public string OnHost(string absolutePath)

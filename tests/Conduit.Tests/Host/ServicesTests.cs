@@ -52,6 +52,11 @@ public sealed partial class ServicesTests
         var tracker = ParseUnit(File.ReadAllText(Path.Combine(dir, "conduit-tracker.service")));
         Assert.Equal(["/usr/local/bin/conduit track --service"], tracker["Service"]["ExecStart"]);
         Assert.Equal(["on-failure"], tracker["Service"]["Restart"]);
+        // What capture needs, nothing more (UnitSandboxTests runs the tracker with exactly this set).
+        Assert.Equal(["CAP_NET_RAW CAP_NET_ADMIN CAP_BPF CAP_PERFMON"], tracker["Service"]["CapabilityBoundingSet"]);
+        // The manual the units' Documentation= names is installed with them, and is the one `help --man` prints.
+        var manPage = root.Combine("usr", "local", "share", "man", "man1", "conduit.1");
+        Assert.Equal(ConduitProcess.Run(["help", "--man"]).Stdout, File.ReadAllText(manPage));
         foreach (var service in units.Where(u => u.EndsWith(".service")))
         {
             var s = ParseUnit(File.ReadAllText(Path.Combine(dir, service)))["Service"];
@@ -78,8 +83,9 @@ public sealed partial class ServicesTests
             Assert.True(ProcessRunner.Run("cp", "-a", "/lib/systemd/system", root.Combine("lib", "systemd", "system")).Ok);
             root.Write("usr/local/bin/conduit", "#!/bin/sh\n");
             File.SetUnixFileMode(root.Combine("usr", "local", "bin", "conduit"), AtomicFile.Executable);
-            var verify = ProcessRunner.Run("systemd-analyze",
-                ["verify", "--man=no", $"--root={root.Path}", .. units.Select(u => "/etc/systemd/system/" + u)], TimeSpan.FromSeconds(60));
+            // With man pages checked: man finds conduit(1) where services install put it.
+            var verify = ProcessRunner.Run("env", [$"MANPATH={root.Combine("usr", "local", "share", "man")}", "systemd-analyze",
+                "verify", $"--root={root.Path}", .. units.Select(u => "/etc/systemd/system/" + u)], TimeSpan.FromSeconds(60));
             Assert.True(verify.ExitCode == 0 && verify.Stderr.Trim().Length == 0, verify.Stderr);
         }
     }
@@ -144,8 +150,9 @@ public sealed partial class ServicesTests
         Assert.False(File.Exists(root.Combine("etc", "cron.d", "conduit"))); // never both: jobs would run twice
         var r = ConduitProcess.RunIn(root, "services", "remove");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal(6, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed")));
+        Assert.Equal(7, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed"))); // six units and the manual
         Assert.Empty(Directory.GetFiles(root.Combine("etc", "systemd", "system")));
+        Assert.False(File.Exists(root.Combine("usr", "local", "share", "man", "man1", "conduit.1")));
         Assert.Equal(2, ConduitProcess.RunIn(root, "services", "install", "--mode", "upstart").ExitCode);
     }
 }

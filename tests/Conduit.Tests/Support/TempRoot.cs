@@ -3,9 +3,10 @@ namespace Conduit.Tests.Support;
 /// <summary>A temporary folder that stands in for / or /opt/conduit; removed when the test ends.</summary>
 public sealed class TempRoot : IDisposable
 {
-    public TempRoot(string prefix = "conduit-test")
+    /// <param name="parent">where to make it (default the temp folder; a unit sandbox with PrivateTmp= needs another)</param>
+    public TempRoot(string prefix = "conduit-test", string? parent = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Path = System.IO.Path.Combine(parent ?? System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path);
     }
 

@@ -169,6 +169,7 @@ public sealed class TrackProcess : IDisposable
     }
 
     public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
     /// <summary>Reads lines until one satisfies <paramref name="condition"/>; throws with context on timeout or exit.</summary>

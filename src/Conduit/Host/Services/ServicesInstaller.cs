@@ -22,16 +22,20 @@ public sealed class ServicesInstaller(ConduitPaths paths)
 
     public static ServiceMode AutoMode => ServiceManager.SystemdRunning ? ServiceMode.Systemd : ServiceMode.Cron;
 
-    public IEnumerable<(string Path, string Content)> Wanted(ServiceMode mode) => mode == ServiceMode.Systemd
-        ? _files.SystemdFiles().Select(f => (Path.Combine(paths.SystemdDir, f.Name), f.Content))
-        : [(Path.Combine(paths.CronDir, ServiceFiles.CronName), _files.CronFile().Content)];
+    /// <summary>The files a mode installs; with either, the manual the units' Documentation= names.</summary>
+    public IEnumerable<(string Path, string Content)> Wanted(ServiceMode mode, string manPage) =>
+        (mode == ServiceMode.Systemd
+            ? _files.SystemdFiles().Select(f => (Path.Combine(paths.SystemdDir, f.Name), f.Content))
+            : [(Path.Combine(paths.CronDir, ServiceFiles.CronName), _files.CronFile().Content)])
+        .Append((paths.ManPageFile, manPage));
 
-    public List<string> Install(ServiceMode mode)
+    /// <param name="manPage">conduit(1) as roff: the front end renders it from its command help.</param>
+    public List<string> Install(ServiceMode mode, string manPage)
     {
         var changes = HostChanges.Load(paths, StateName);
         var done = new List<string>();
         Directory.CreateDirectory(paths.LogsDir);
-        foreach (var (path, content) in Wanted(mode))
+        foreach (var (path, content) in Wanted(mode, manPage))
         {
             if (File.Exists(path) && File.ReadAllText(path) == content && changes.FileRecord(path) is not null)
             {
@@ -42,7 +46,7 @@ public sealed class ServicesInstaller(ConduitPaths paths)
             done.Add($"{path}: written");
         }
         // Switching between systemd and cron: the other mode's files would run every job twice.
-        var wanted = Wanted(mode).Select(w => w.Path).ToHashSet();
+        var wanted = Wanted(mode, manPage).Select(w => w.Path).ToHashSet();
         foreach (var stale in changes.Files.Where(f => !wanted.Contains(f.Path)).ToList())
             done.Add(changes.RevertFile(stale));
         changes.Save();
@@ -85,15 +89,15 @@ public sealed class ServicesInstaller(ConduitPaths paths)
         return done;
     }
 
-    public List<ServiceFileState> Status(ServiceMode mode)
+    public List<ServiceFileState> Status(ServiceMode mode, string manPage)
     {
         var changes = HostChanges.Load(paths, StateName);
         var states = new List<ServiceFileState>();
-        foreach (var (path, content) in Wanted(mode))
+        foreach (var (path, content) in Wanted(mode, manPage))
         {
             bool present = File.Exists(path);
             string? enabled = null, active = null;
-            if (DriveSystemd && mode == ServiceMode.Systemd)
+            if (DriveSystemd && mode == ServiceMode.Systemd && path != paths.ManPageFile)
             {
                 var unit = Path.GetFileName(path);
                 enabled = ProcessRunner.Run("systemctl", ["is-enabled", unit], SystemctlTimeout).Stdout.Trim();

@@ -65,7 +65,7 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
             {
                 Mode = DeviceModes.None,
                 Snaplen = SnapLength,
-                ReadTimeout = 100,
+                ReadTimeout = ReadTimeoutMs,
                 BufferSize = KernelBufferBytes,
                 Immediate = false,
             });
@@ -120,6 +120,9 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
         }
     }
 
+    /// <summary>How long the kernel may hold packets in a block before handing it over.</summary>
+    const int ReadTimeoutMs = 100;
+
     public void Run(TrafficAccountant accountant, Action heartbeat, CancellationToken stop)
     {
         IntPtr header = IntPtr.Zero, data = IntPtr.Zero;
@@ -145,6 +148,23 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
             }
             heartbeat();
             if (ended) return;
+        }
+        if (_live) Drain(accountant, linkType, ref header, ref data);
+    }
+
+    /// <summary>On stop: the kernel hands over its current block only when the block fills or its read timeout
+    /// passes, so the packets of the last 100 ms would never be counted (a service restart lost them every time).
+    /// Waits out one timeout, counting what arrives.</summary>
+    void Drain(TrafficAccountant accountant, int linkType, ref IntPtr header, ref IntPtr data)
+    {
+        var deadline = Environment.TickCount64 + 2 * ReadTimeoutMs;
+        while (true)
+        {
+            int status = _device.GetNextPacketPointers(ref header, ref data);
+            if (status == 1) { Account(accountant, linkType, header, data); continue; }
+            var left = deadline - Environment.TickCount64;
+            if (status != 0 || left <= 0 || _selectableFd < 0) return;
+            WaitReadable(_selectableFd, (int)left);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Conduit.Tracking.Ebpf;
@@ -21,7 +22,7 @@ public sealed unsafe class EbpfCapture : IDisposable
 
     readonly string _interface;
     readonly int _ifIndex;
-    readonly FileStream _lock;
+    readonly Socket _lock;
     nint _object;
     readonly int _remotesFd, _statsFd, _ingressFd, _egressFd, _runStatsFd = -1;
     uint _ingressId, _egressId;
@@ -52,7 +53,7 @@ public sealed unsafe class EbpfCapture : IDisposable
         if (!LibBpf.TryLoad(out reason)) return false;
         if (!HasPrivileges())
         {
-            reason = "eBPF needs root or the capabilities cap_bpf,cap_net_admin (setcap cap_bpf,cap_net_admin,cap_perfmon+eip on the binary)";
+            reason = "eBPF needs root or the capabilities cap_bpf,cap_perfmon,cap_net_admin (setcap cap_bpf,cap_perfmon,cap_net_admin+eip on the binary)";
             return false;
         }
         reason = "";
@@ -340,7 +341,7 @@ public sealed unsafe class EbpfCapture : IDisposable
     public static int RemoveStaleFilters(string interfaceName)
     {
         if (!LibBpf.TryLoad(out var reason)) throw new EbpfUnavailableException(reason);
-        if (!HasPrivileges()) throw new EbpfUnavailableException("removing tc filters needs root or cap_net_admin,cap_bpf");
+        if (!HasPrivileges()) throw new EbpfUnavailableException("removing tc filters needs root or cap_net_admin,cap_bpf,cap_perfmon");
         var ifIndex = InterfaceIndex(interfaceName);
         using var _ = LockInterface(interfaceName);
         LibBpfLog.Install();
@@ -414,7 +415,8 @@ public sealed unsafe class EbpfCapture : IDisposable
 
     static bool HasPrivileges()
     {
-        // CapEff bits: CAP_NET_ADMIN 12, CAP_SYS_ADMIN 21, CAP_BPF 39.
+        // CapEff bits: CAP_NET_ADMIN 12, CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39. Without CAP_PERFMON the
+        // verifier refuses our program (EACCES) although CAP_BPF lets it be submitted.
         try
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
@@ -422,7 +424,7 @@ public sealed unsafe class EbpfCapture : IDisposable
                 if (!line.StartsWith("CapEff:", StringComparison.Ordinal)) continue;
                 var caps = Convert.ToUInt64(line[7..].Trim(), 16);
                 bool Has(int bit) => (caps & (1UL << bit)) != 0;
-                return Has(12) && (Has(39) || Has(21));
+                return Has(12) && ((Has(39) && Has(38)) || Has(21));
             }
         }
         catch (IOException) { }
@@ -431,20 +433,26 @@ public sealed unsafe class EbpfCapture : IDisposable
     }
 
     /// <summary>One live capture per interface and network namespace: a killed one releases its lock, so its
-    /// filters left in the kernel are known to be stale.</summary>
-    static FileStream LockInterface(string name)
+    /// filters left in the kernel are known to be stale. The lock is an abstract unix socket: it belongs to the
+    /// network namespace (as the interface does), needs no writable folder (a systemd unit with
+    /// ProtectSystem=strict has a read-only /run), and the kernel frees it when the holder dies.</summary>
+    static Socket LockInterface(string name)
     {
-        var netns = new FileInfo("/proc/self/ns/net").LinkTarget ?? "net";
-        var inode = new string(netns.Where(char.IsAsciiDigit).ToArray());
-        Directory.CreateDirectory("/run/conduit");
-        var path = $"/run/conduit/ebpf-{inode}-{name}.lock";
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            socket.Bind(new UnixDomainSocketEndPoint($"\0conduit/ebpf/{name}"));
+            return socket;
         }
-        catch (IOException)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
+            socket.Dispose();
             throw new EbpfUnavailableException($"another conduit is already counting on {name} with eBPF");
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new EbpfUnavailableException($"cannot take the capture lock for {name}: {e.Message}");
         }
     }
 
