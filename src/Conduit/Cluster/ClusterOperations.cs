@@ -219,12 +219,16 @@ public sealed class ClusterOperations
                     return new(index, spec.Name, NodeAction.Restarted);
                 }
                 await _engine.Client.Containers.StartContainerAsync(existing.ID, new ContainerStartParameters(), ct);
-                return new(index, spec.Name, NodeAction.Started);
+                return await NotRunningAsync(existing.ID, index, ct) is { } down
+                    ? new(index, spec.Name, NodeAction.Failed, down)
+                    : new(index, spec.Name, NodeAction.Started);
             }
             volume ??= await _engine.Client.Volumes.CreateAsync(new VolumesCreateParameters { Name = spec.Volume, Labels = Names.IndexedLabels(index) }, ct);
             if (existing is not null) await RemoveContainerAsync(existing.ID, ct);
-            await CreateAndStartAsync(spec, ct);
-            return new(index, spec.Name, existing is null ? NodeAction.Created : NodeAction.Recreated);
+            var id = await CreateAndStartAsync(spec, ct);
+            return await NotRunningAsync(id, index, ct) is { } failed
+                ? new(index, spec.Name, NodeAction.Failed, failed)
+                : new(index, spec.Name, existing is null ? NodeAction.Created : NodeAction.Recreated);
         }
         catch (DockerApiException e)
         {
@@ -232,10 +236,22 @@ public sealed class ClusterOperations
         }
     }
 
-    async Task CreateAndStartAsync(ContainerSpec spec, CancellationToken ct)
+    async Task<string> CreateAndStartAsync(ContainerSpec spec, CancellationToken ct)
     {
         var created = await _engine.Client.Containers.CreateContainerAsync(spec.ToCreateParameters(), ct);
         await _engine.Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), ct);
+        return created.ID;
+    }
+
+    /// <summary>With a restart policy Docker answers a start with success even when the node's program cannot
+    /// run at all (an empty or wrong-architecture image) and restarts it in a loop: say so instead of "created".</summary>
+    async Task<string?> NotRunningAsync(string id, int index, CancellationToken ct)
+    {
+        var c = await _engine.TryInspectContainerAsync(id, ct);
+        if (c?.State is not { } state) return "disappeared right after it was started";
+        if (!state.Restarting && state.Running && c.RestartCount == 0) return null;
+        var error = string.IsNullOrEmpty(state.Error) ? "" : $": {state.Error}";
+        return $"does not stay up (exit code {state.ExitCode}{error}; Docker keeps restarting it): see `conduit logs {index}`";
     }
 
     string Explain(DockerApiException e, ContainerSpec spec)

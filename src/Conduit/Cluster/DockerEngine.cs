@@ -116,7 +116,7 @@ public sealed class DockerEngine : IDisposable
         return null;
     }
 
-    static Exception Innermost(Exception e)
+    public static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null) e = e.InnerException;
         return e;

@@ -7,6 +7,7 @@ using Conduit.Host.Services;
 using Conduit.Identity;
 using Conduit.Platform;
 using Conduit.Settings;
+using Docker.DotNet;
 using Docker.DotNet.Models;
 
 namespace Conduit.Lifecycle;
@@ -72,11 +73,40 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
         var settings = ConduitSettings.FromFile(file, host);
 
         using var engine = await DockerEngine.ConnectAsync(ct);
+        try
+        {
+            await MigrateAsync(engine, name, dryRun, kept, leftOut, file, settings, ct);
+        }
+        catch (DockerApiException e)
+        {
+            throw new ConduitException($"Docker: {DockerEngine.Message(e)}");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ConduitException($"lost the connection to Docker at {engine.Endpoint}: {DockerEngine.Innermost(e).Message}");
+        }
+    }
+
+    /// <summary>Where an old container waits while ours starts on its volumes: renamed, stopped, otherwise
+    /// untouched, so a failure can put back the very same container.</summary>
+    static string Parked(string container) => container + "-premigrate";
+
+    async Task MigrateAsync(DockerEngine engine, string name, bool dryRun, List<(string Key, string Value)> kept, List<string> leftOut,
+        SettingsFile file, ConduitSettings settings, CancellationToken ct)
+    {
         var ops = new ClusterOperations(engine, settings, paths);
         var old = new List<int>();
+        var interrupted = new List<int>();
         for (var i = 1; i <= 256; i++)
         {
             var c = await engine.TryInspectContainerAsync(ops.Names.Container(i), ct);
+            // A migrate killed between parking the old container and finishing: that container is still the node.
+            if (await engine.TryInspectContainerAsync(Parked(ops.Names.Container(i)), ct) is not null)
+            {
+                interrupted.Add(i);
+                old.Add(i);
+                continue;
+            }
             if (c is null)
             {
                 if (i > settings.ContainerCount) break;
@@ -92,10 +122,14 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
             output.WriteLine("nothing to migrate: no bash-manager script, containers or cron/unit files found");
             return;
         }
+        var imagePresent = await engine.TryInspectImageAsync(settings.Image, ct) is not null;
 
         output.WriteLine($"plan ({(dryRun ? "dry run: nothing is changed" : "migrating")}):");
         output.WriteLine($"  settings   import {(kept.Count == 0 ? "nothing" : string.Join(", ", kept.Select(k => ConduitSettings.Describe(k.Key, k.Value, Def(k.Key)).TrimEnd(':'))))}");
         foreach (var l in leftOut) output.WriteLine($"  left out   {l}");
+        output.WriteLine($"  image      {settings.Image}: {(imagePresent ? "present" : "not here yet: pulled before anything changes")}");
+        foreach (var i in interrupted)
+            output.WriteLine($"  recover    {Parked(ops.Names.Container(i))} (left by an interrupted migrate) is the node {ops.Names.Container(i)}");
         output.WriteLine($"  containers {(old.Count == 0 ? "none" : string.Join(", ", old.Select(ops.Names.Container)))}: keys backed up, replaced by conduit's containers on the same volumes");
         foreach (var f in oldFiles) output.WriteLine($"  replace    {f} (moved to {paths.BackupsDir})");
         if (File.Exists(script)) output.WriteLine($"  script     {script} (moved to {paths.BackupsDir})");
@@ -104,50 +138,117 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
             output.WriteLine($"  stats      import {traffic.CountryCount} countries ({traffic.BytesIn} bytes in, {traffic.BytesOut} out, {traffic.Ips} IPs) into {Path.Combine(paths.TrafficStatsDir, StateStore.FileName)}");
             if (traffic.Unmapped.Count > 0) output.WriteLine($"  stats      counted as unknown (??): {string.Join(", ", traffic.Unmapped)}");
         }
+        if (dryRun)
+        {
+            foreach (var i in old) output.WriteLine($"  proxy ID   {ops.Names.Container(i)}: {await ProxyIdAsync(ops, i, ct) ?? "(no key yet)"}");
+            return;
+        }
 
+        // 0. An interrupted run is undone first: our half-made container goes, the parked one is the node again.
+        foreach (var i in interrupted) await UnparkAsync(engine, ops, i, start: true, ct);
+        foreach (var i in old) output.WriteLine($"  proxy ID   {ops.Names.Container(i)}: {await ProxyIdAsync(ops, i, ct) ?? "(no key yet)"}");
+
+        // 1. Preconditions, before anything changes: the image our containers run, and every old key valid.
+        if (!imagePresent)
+        {
+            try
+            {
+                await ImagePull.PullAsync(engine, settings.Image, Console.Error, !Console.IsErrorRedirected, ct);
+            }
+            catch (ConduitException e)
+            {
+                throw new ConduitException($"{e.Message}: nothing was changed (set CONDUIT_IMAGE to an image this host has, or pull it when the registry is reachable)");
+            }
+        }
+        var keys = new List<NodeKeyState>();
         var before = new Dictionary<int, string?>();
-        foreach (var i in old) before[i] = await ProxyIdAsync(ops, i, ct);
-        foreach (var (i, id) in before) output.WriteLine($"  proxy ID   {ops.Names.Container(i)}: {id ?? "(no key yet)"}");
-        if (dryRun) return;
-
-        // 1. Keys first: nothing changes unless every existing key is safely copied.
-        var now = DateTime.UtcNow;
         foreach (var i in old)
         {
             var read = await ops.Data.ReadKeyAsync(i, ct);
+            before[i] = null;
             if (!read.Exists) continue;
             var state = NodeKeyState.From(i, ops.Names.Container(i), read.Location, read.Content);
-            if (state.Key is null) throw new ConduitException($"{read.Location} is not a valid node key ({state.Problem}): not migrating; restore or remove it first");
-            var b = KeyBackups.Write(paths.BackupsDir, state.Container, BackupKind.Backup, state.Content!, now);
-            output.WriteLine($"key        {state.Container}: {state.Key.ProxyId} backed up to {b.Path}");
+            if (state.Key is null) throw new ConduitException($"{read.Location} is not a valid node key ({state.Problem}): nothing was changed; restore or remove it first");
+            keys.Add(state);
+            before[i] = state.Key.ProxyId;
         }
-        // 2. Settings: the old file is kept in backups/, ours written atomically.
+        // 2. Keys: nothing changes unless every existing key is safely copied.
+        var now = DateTime.UtcNow;
+        foreach (var state in keys)
+        {
+            var b = KeyBackups.Write(paths.BackupsDir, state.Container, BackupKind.Backup, state.Content!, now);
+            output.WriteLine($"key        {state.Container}: {state.Key!.ProxyId} backed up to {b.Path}");
+        }
+        // 3. Settings: the old file is kept in backups/, ours written atomically.
         var stamp = now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        string? oldSettings = null;
         if (File.Exists(paths.SettingsFile))
-            AtomicFile.Copy(paths.SettingsFile, Path.Combine(paths.BackupsDir, $"settings.conf.bash.{stamp}"), AtomicFile.Private);
+        {
+            oldSettings = Path.Combine(paths.BackupsDir, $"settings.conf.bash.{stamp}");
+            AtomicFile.Copy(paths.SettingsFile, oldSettings, AtomicFile.Private);
+        }
         file.Save();
         output.WriteLine($"settings   {paths.SettingsFile} written ({kept.Count} setting(s))");
-        // 3. Containers: old ones removed (volumes stay), ours created on those volumes by the start path.
-        foreach (var i in old)
+        // 4. Containers: each old one stopped and parked under another name (volumes stay), ours created on those
+        // volumes by the start path. Any failure from here puts the old ones back as they were.
+        var parked = new List<(int Index, bool WasRunning)>();
+        try
         {
-            var c = await engine.TryInspectContainerAsync(ops.Names.Container(i), ct);
-            if (c is null) continue;
-            await engine.Client.Containers.StopContainerAsync(c.ID, new ContainerStopParameters { WaitBeforeKillSeconds = StopTimeoutSeconds }, ct);
-            await engine.Client.Containers.RemoveContainerAsync(c.ID, new ContainerRemoveParameters(), ct);
+            foreach (var i in old)
+            {
+                var c = await engine.TryInspectContainerAsync(ops.Names.Container(i), ct);
+                if (c is null) continue;
+                await engine.Client.Containers.StopContainerAsync(c.ID, new ContainerStopParameters { WaitBeforeKillSeconds = StopTimeoutSeconds }, ct);
+                await engine.Client.Containers.RenameContainerAsync(c.ID, new ContainerRenameParameters { NewName = Parked(ops.Names.Container(i)) }, ct);
+                parked.Add((i, c.State?.Running == true));
+            }
+            var report = await ops.StartAsync(ct);
+            foreach (var n in report.Nodes) output.WriteLine($"node       {n.Name} {n.Action.ToString().ToLowerInvariant()}{(n.Detail is null ? "" : $" ({n.Detail})")}");
+            var failed = report.Nodes.Where(n => n.IsFailure).ToList();
+            if (failed.Count > 0) throw new ConduitException(string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}")));
+            var changed = new List<string>();
+            foreach (var (i, id) in before)
+            {
+                var after = await ProxyIdAsync(ops, i, ct);
+                output.WriteLine($"proxy ID   {ops.Names.Container(i)}: {id ?? "(none)"} -> {after ?? "(none)"}{(id == after ? "" : "  CHANGED")}");
+                if (id is not null && id != after) changed.Add(ops.Names.Container(i));
+            }
+            if (changed.Count > 0) throw new ConduitException($"proxy ID changed for {string.Join(", ", changed)}");
         }
-        var report = await ops.StartAsync(ct);
-        foreach (var n in report.Nodes) output.WriteLine($"node       {n.Name} {n.Action.ToString().ToLowerInvariant()}{(n.Detail is null ? "" : $" ({n.Detail})")}");
-        var failed = report.Nodes.Where(n => n.IsFailure).ToList();
-        if (failed.Count > 0) throw new ConduitException($"{string.Join("; ", failed.Select(f => $"{f.Name}: {f.Detail}"))} (keys are in {paths.BackupsDir})");
-        var changed = new List<string>();
-        foreach (var (i, id) in before)
+        catch (Exception e)
         {
-            var after = await ProxyIdAsync(ops, i, ct);
-            output.WriteLine($"proxy ID   {ops.Names.Container(i)}: {id ?? "(none)"} -> {after ?? "(none)"}{(id == after ? "" : "  CHANGED")}");
-            if (id is not null && id != after) changed.Add(ops.Names.Container(i));
+            // Undo with no deadline of the caller's: a Ctrl-C must not leave the host with no node.
+            var back = new List<string>();
+            var stuck = new List<string>();
+            foreach (var (i, running) in parked)
+            {
+                try
+                {
+                    await UnparkAsync(engine, ops, i, running, CancellationToken.None);
+                    back.Add(ops.Names.Container(i));
+                }
+                catch (Exception undo) when (undo is DockerApiException or HttpRequestException)
+                {
+                    stuck.Add($"{Parked(ops.Names.Container(i))} ({(undo is DockerApiException d ? DockerEngine.Message(d) : DockerEngine.Innermost(undo).Message)})");
+                }
+            }
+            if (oldSettings is not null) AtomicFile.Copy(oldSettings, paths.SettingsFile, AtomicFile.Private);
+            else File.Delete(paths.SettingsFile);
+            var why = e switch
+            {
+                OperationCanceledException => "interrupted",
+                ConduitException => e.Message,
+                DockerApiException d => $"Docker: {DockerEngine.Message(d)}",
+                _ => DockerEngine.Innermost(e).Message,
+            };
+            throw new ConduitException($"migration failed ({why}); put back as they were: " +
+                string.Join(", ", [.. back, "the old settings.conf"]) +
+                (stuck.Count == 0 ? "" : $"; NOT put back yet: {string.Join(", ", stuck)}: run `conduit migrate` again to recover them") +
+                $" (keys are also in {paths.BackupsDir})");
         }
-        if (changed.Count > 0) throw new ConduitException($"proxy ID changed for {string.Join(", ", changed)}: restore the backups with `conduit restore`");
-        // 4. The old tool's own files: moved aside (never deleted), then our services.
+        foreach (var (i, _) in parked)
+            await engine.Client.Containers.RemoveContainerAsync(Parked(ops.Names.Container(i)), new ContainerRemoveParameters(), CancellationToken.None);
+        // 5. The old tool's own files: moved aside (never deleted), then our services.
         var moved = Path.Combine(paths.BackupsDir, $"bash-manager.{stamp}");
         foreach (var f in oldFiles.Append(script).Where(File.Exists))
         {
@@ -191,6 +292,17 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
     /// <summary>The script's path as the host sees it (files under a test root still name /opt/conduit/conduit).</summary>
     string ScriptOnHost(string script) =>
         paths.SysRoot == "/" ? script : "/" + Path.GetRelativePath(paths.SysRoot, script);
+
+    /// <summary>Our container for <paramref name="index"/> (if any) removed, its volumes kept, and the parked old
+    /// one renamed back (and started when it ran before).</summary>
+    static async Task UnparkAsync(DockerEngine engine, ClusterOperations ops, int index, bool start, CancellationToken ct)
+    {
+        var name = ops.Names.Container(index);
+        if (await engine.TryInspectContainerAsync(name, ct) is { } ours && ops.Names.Owns(ours.Config?.Labels))
+            await engine.Client.Containers.RemoveContainerAsync(ours.ID, new ContainerRemoveParameters { Force = true }, ct);
+        await engine.Client.Containers.RenameContainerAsync(Parked(name), new ContainerRenameParameters { NewName = name }, ct);
+        if (start) await engine.Client.Containers.StartContainerAsync(name, new ContainerStartParameters(), ct);
+    }
 
     static SettingDefinition Def(string key) => SettingsSchema.TryResolve(key, out var d, out _) ? d : throw new ArgumentException(key);
 

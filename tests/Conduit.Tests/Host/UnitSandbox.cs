@@ -20,9 +20,9 @@ public static class UnitSandbox
         switch (Value("ProtectSystem"))
         {
             case "strict":
-                // Every mount, deepest last so none is hidden by remounting its parent; the API trees stay writable.
+                // Every mount but the API trees; one that vanished meanwhile (a container of another test) is no loss.
                 script.Add("for m in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do " +
-                           "case $m in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) ;; *) ro \"$m\";; esac; done");
+                           "case $m in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) ;; *) ro \"$m\" 2>/dev/null || ! mountpoint -q \"$m\" || ro \"$m\";; esac; done");
                 break;
             case "full":
                 script.Add("for m in /usr /boot /efi /etc; do [ -d $m ] && ro $m; done; true");

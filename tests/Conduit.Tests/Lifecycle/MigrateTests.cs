@@ -88,4 +88,112 @@ public sealed class MigrateTests
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("nothing to migrate", again.Stdout);
     }
+
+    /// <summary>Two old nodes running, their keys readable, and the old tool's settings naming <paramref name="image"/>.</summary>
+    static async Task<(string Settings, string[] Ids)> OldInstallAsync(DockerSandbox s, string image)
+    {
+        var ops = s.Ops();
+        var settings = $"CONTAINER_COUNT=2\nCONDUIT_IMAGE={image}\nMETRICS_PORT_BASE={s.MetricsPortBase}\n";
+        File.WriteAllText(s.Paths.SettingsFile, settings);
+        var ids = new[]
+        {
+            await OldContainerAsync(s, s.Instance, s.Instance + "-data"),
+            await OldContainerAsync(s, s.Instance + "-2", s.Instance + "-data-2"),
+        };
+        await DockerSandbox.WaitUntil(async () => (await ops.Data.ReadKeyAsync(1, default)).Exists && (await ops.Data.ReadKeyAsync(2, default)).Exists, "the old nodes' keys");
+        return (settings, ids);
+    }
+
+    /// <summary>The old containers are exactly the ones from before (same IDs, names, running), and none of ours
+    /// or of the parked copies is left.</summary>
+    static void OldNodesUntouched(DockerSandbox s, string[] ids)
+    {
+        foreach (var (name, id) in new[] { (s.Instance, ids[0]), (s.Instance + "-2", ids[1]) })
+        {
+            var c = s.Inspect(name);
+            Assert.NotNull(c);
+            Assert.Equal(id, c!.ID);
+            Assert.True(c.State?.Running == true, name);
+            Assert.False(s.Names.Owns(c.Config?.Labels), name);
+            Assert.Null(s.Inspect(name + "-premigrate"));
+        }
+    }
+
+    /// <summary>An image that is not here and cannot be pulled (a registry nobody listens on, so the test stays
+    /// offline; with the default image on a host without internet it is the same): migrate used to remove the old
+    /// containers first and then fail, leaving no node at all.</summary>
+    [Fact]
+    public async Task An_image_that_cannot_be_pulled_stops_migrate_before_anything_changes()
+    {
+        using var s = new DockerSandbox();
+        var (settings, ids) = await OldInstallAsync(s, "127.0.0.1:1/conduit-missing:test");
+        var run = s.Conduit("migrate", "--name", s.Instance);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Matches(@"^conduit: pull 127\.0\.0\.1:1/conduit-missing:test: .+: nothing was changed \(set CONDUIT_IMAGE", run.Stderr);
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        OldNodesUntouched(s, ids);
+        Assert.Equal(settings, File.ReadAllText(s.Paths.SettingsFile));
+        Assert.False(Directory.Exists(s.Paths.BackupsDir));
+    }
+
+    /// <summary>The image is here but our nodes cannot start from it (an empty image: a wrong-architecture one
+    /// fails the same way). The old containers come back as the very same containers, settings.conf as it was.</summary>
+    [Fact]
+    public async Task A_node_that_cannot_start_puts_the_old_containers_and_settings_back()
+    {
+        using var s = new DockerSandbox();
+        var broken = $"conduit-broken-{s.Instance}:test";
+        var import = Conduit.Platform.ProcessRunner.Run("sh", ["-c", $"tar cf - -T /dev/null | docker import - {broken}"], TimeSpan.FromSeconds(60));
+        Assert.True(import.Ok, import.Stderr);
+        try
+        {
+            var (settings, ids) = await OldInstallAsync(s, broken);
+            var run = s.Conduit("migrate", "--name", s.Instance);
+            Assert.True(run.ExitCode == 1, run.ToString());
+            Assert.Matches($@"^conduit: migration failed \(.+\); put back as they were: {s.Instance}, {s.Instance}-2, the old settings.conf \(keys are also in ", run.Stderr);
+            OldNodesUntouched(s, ids);
+            Assert.Equal(settings, File.ReadAllText(s.Paths.SettingsFile));
+            Assert.Equal(2, Directory.GetFiles(s.Paths.BackupsDir, "*_key_*.json").Length); // the keys were copied first
+
+            // Fixed (an image that works), the same command finishes the job with the same proxy IDs.
+            var before = Regex.Matches(run.Stdout, @"(?m)^  proxy ID +\S+: (\S+)").Select(m => m.Groups[1].Value).ToArray();
+            Assert.Equal(2, before.Length);
+            File.WriteAllText(s.Paths.SettingsFile, settings.Replace(broken, DockerSandbox.StandinImage));
+            var again = s.Conduit("migrate", "--name", s.Instance);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            foreach (var id in before) Assert.Contains($"{id} -> {id}", again.Stdout);
+            Assert.True(s.Names.Owns(s.Inspect(s.Instance)?.Config?.Labels));
+            Assert.Null(s.Inspect(s.Instance + "-premigrate"));
+        }
+        finally
+        {
+            Conduit.Platform.ProcessRunner.Run("docker", ["rmi", "-f", broken], TimeSpan.FromSeconds(60));
+        }
+    }
+
+    /// <summary>A migrate killed (kill -9, power cut) after parking an old node and before finishing leaves the
+    /// node stopped under its parked name, maybe with a half-made container of ours: the next run recovers it.</summary>
+    [Fact]
+    public async Task A_migrate_killed_half_way_is_finished_by_the_next_run()
+    {
+        using var s = new DockerSandbox();
+        var (_, ids) = await OldInstallAsync(s, DockerSandbox.StandinImage);
+        var dry = s.Conduit("migrate", "--dry-run", "--name", s.Instance);
+        var before = Regex.Matches(dry.Stdout, @"(?m)^  proxy ID +\S+: (\S+)").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(2, before.Length);
+        // What the killed run left: node 1 stopped and parked, nothing in its place yet.
+        await s.Docker.Containers.StopContainerAsync(ids[0], new ContainerStopParameters { WaitBeforeKillSeconds = 5 });
+        await s.Docker.Containers.RenameContainerAsync(ids[0], new ContainerRenameParameters { NewName = s.Instance + "-premigrate" });
+
+        var run = s.Conduit("migrate", "--name", s.Instance);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains($"recover    {s.Instance}-premigrate", run.Stdout);
+        foreach (var id in before) Assert.Contains($"{id} -> {id}", run.Stdout);
+        foreach (var name in new[] { s.Instance, s.Instance + "-2" })
+        {
+            Assert.True(s.Names.Owns(s.Inspect(name)?.Config?.Labels), name);
+            Assert.True(s.Inspect(name)?.State?.Running == true, name);
+            Assert.Null(s.Inspect(name + "-premigrate"));
+        }
+    }
 }
