@@ -36,15 +36,32 @@ public sealed class LegacyTrafficImport
         ["Venezuela, Bolivarian Republic of"] = "VE", ["Bolivia, Plurinational State of"] = "BO",
         ["Lao People's Democratic Republic"] = "LA", ["United States of America"] = "US", ["USA"] = "US",
         ["UK"] = "GB", ["Great Britain"] = "GB", ["Türkiye"] = "TR", ["Turkey"] = "TR",
+        // libGeoIP 1.6's own spellings (a test reads every name from the real library).
+        ["Cape Verde"] = "CV", ["Czech Republic"] = "CZ", ["Macedonia"] = "MK", ["Macau"] = "MO",
+        ["Pitcairn Islands"] = "PN", ["Palestinian Territory"] = "PS", ["Saint Helena"] = "SH", ["Swaziland"] = "SZ",
+        ["Saint Martin"] = "MF", ["Bonaire, Saint Eustatius and Saba"] = "BQ", ["Bonaire"] = "BQ",
     };
 
     static Dictionary<string, int> BuildNames()
     {
         var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (int id = 0; id < Countries.Unknown; id++)
-            if (Countries.IsKnownCode(Countries.Code(id))) names[Countries.Name(id)] = id;
+            if (Countries.IsKnownCode(Countries.Code(id))) names[Countries.Name(id)] = names[Unaccented(Countries.Name(id))] = id;
         return names;
     }
+
+    /// <summary>libGeoIP writes names without accents ("Cote D'Ivoire", "Aland Islands", "Curacao"). A table,
+    /// not Unicode normalization: the product runs with invariant globalization.</summary>
+    static string Unaccented(string name) => string.Create(name.Length, name, static (span, source) =>
+    {
+        const string accented = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ";
+        const string plain = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy";
+        for (int i = 0; i < source.Length; i++)
+        {
+            int at = accented.IndexOf(source[i]);
+            span[i] = at < 0 ? source[i] : plain[at];
+        }
+    });
 
     /// <summary>The country id of an old display name; <see cref="Countries.Unknown"/> when none fits.</summary>
     public static int CountryOf(string displayName)
@@ -53,7 +70,7 @@ public sealed class LegacyTrafficImport
         // The old tool appended slogans after " - " (e.g. "Iran - #FreeIran").
         int dash = name.IndexOf(" - ", StringComparison.Ordinal);
         if (dash > 0) name = name[..dash].Trim();
-        if (ByName.TryGetValue(name, out var id)) return id;
+        if (ByName.TryGetValue(name, out var id) || ByName.TryGetValue(Unaccented(name), out id)) return id;
         if (Aliases.TryGetValue(name, out var code)) return Countries.Id(code);
         if (name.Length == 2 && Countries.IsKnownCode(name.ToUpperInvariant())) return Countries.Id(name);
         int comma = name.IndexOf(',');

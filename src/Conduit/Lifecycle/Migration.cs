@@ -1,6 +1,7 @@
 using Conduit.Tracking.Service;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Conduit.Cluster;
 using Conduit.Host;
 using Conduit.Host.Services;
@@ -55,9 +56,11 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
                     leftOut.Add($"{ConduitSettings.Describe(key, value, def)} {problem}");
                     continue;
                 }
-                if (value.Length == 0) continue;
+                // The old tool read an empty CPU or memory limit as no limit, where ours means the default.
+                var imported = value.Length == 0 && def.Key is "CONTAINER_CPU_LIMIT" or "CONTAINER_MEM_LIMIT" ? SettingsSchema.NoLimit : value;
+                if (imported.Length == 0) continue;
                 // One canonical spelling per setting: the old tool's aliases (DOCKER_CPUS, CPUS_2) map onto ours.
-                kept[container == 0 ? def.Key : SettingsSchema.ContainerKeys(def, container).First()] = value;
+                kept[container == 0 ? def.Key : SettingsSchema.ContainerKeys(def, container).First()] = imported;
             }
         }
         return (kept.Select(k => (k.Key, k.Value)).ToList(), leftOut);
@@ -86,6 +89,10 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
             throw new ConduitException($"lost the connection to Docker at {engine.Endpoint}: {DockerEngine.Innermost(e).Message}");
         }
     }
+
+    /// <summary>What the imported numbers are: not what conduit counts (whole IP packets, every port).</summary>
+    public const string OldTotalsMeaning =
+        "note: the old tool counted only TCP/UDP payload on ports 443 and 5566, so its totals are smaller than what conduit counts (whole IP packets on every port but SSH) from now on";
 
     /// <summary>Where an old container waits while ours starts on its volumes: renamed, stopped, otherwise
     /// untouched, so a failure can put back the very same container.</summary>
@@ -137,6 +144,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
         {
             output.WriteLine($"  stats      import {traffic.CountryCount} countries ({traffic.BytesIn} bytes in, {traffic.BytesOut} out, {traffic.Ips} IPs) into {Path.Combine(paths.TrafficStatsDir, StateStore.FileName)}");
             if (traffic.Unmapped.Count > 0) output.WriteLine($"  stats      counted as unknown (??): {string.Join(", ", traffic.Unmapped)}");
+            output.WriteLine($"  stats      {OldTotalsMeaning}");
         }
         if (dryRun)
         {
@@ -270,9 +278,14 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
         output.WriteLine("done       migrated; `conduit install --yes` completes the rest (binary, key backups, tuning if wanted)");
     }
 
-    /// <summary>Cron and unit files that run the old script or its health/watchdog scripts (and that conduit did not write).</summary>
+    /// <summary>Cron and unit files that run the old script (as /opt/conduit/conduit or through its
+    /// /usr/local/bin/conduit link, as the old conduit.service does) or its health/watchdog scripts, and that
+    /// conduit did not write. A path counts as a whole word, never as part of a longer one.</summary>
     List<string> OldFiles(string script)
     {
+        var runsOldTool = new Regex(
+            $@"(^|[\s=;'""])({Regex.Escape(ScriptOnHost(script))}|{Regex.Escape(ServiceFiles.Binary)}|\S*/health-check\.sh|\S*/nginx-watchdog\.sh)(\s|$|[;'""])",
+            RegexOptions.Multiline);
         var ours = new ServicesInstaller(paths).RecordedFiles().ToHashSet();
         var found = new List<string>();
         foreach (var dir in new[] { paths.CronDir, paths.SystemdDir })
@@ -281,9 +294,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
             foreach (var f in Directory.EnumerateFiles(dir))
             {
                 if (ours.Contains(f) || !Path.GetFileName(f).Contains("conduit", StringComparison.Ordinal)) continue;
-                var text = File.ReadAllText(f);
-                if (text.Contains(ScriptOnHost(script), StringComparison.Ordinal) || text.Contains("health-check.sh", StringComparison.Ordinal) || text.Contains("nginx-watchdog.sh", StringComparison.Ordinal))
-                    found.Add(f);
+                if (runsOldTool.IsMatch(File.ReadAllText(f))) found.Add(f);
             }
         }
         return found;

@@ -56,6 +56,8 @@ public sealed class ConduitSettings
 
         var cpuText = Effective("CONTAINER_CPU_LIMIT");
         var memText = Effective("CONTAINER_MEM_LIMIT");
+        if (cpuText == SettingsSchema.NoLimit) cpuText = "";
+        if (memText == SettingsSchema.NoLimit) memText = "";
         double? cpus = cpuText.Length == 0 ? null : double.Parse(cpuText, CultureInfo.InvariantCulture);
         long? mem = memText.Length == 0 ? null : SettingsSchema.TryParseMemory(memText, out var b) ? b : null;
         var station = Effective("STATION_NAME");

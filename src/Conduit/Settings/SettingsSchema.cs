@@ -40,8 +40,8 @@ public static partial class SettingsSchema
         new("CONTAINER_COUNT", "8", "number of node containers", Int(0, 256)),
         new("MAX_CLIENTS", "250", "max common clients per node", Int(1, 1000), PerContainer: true),
         new("BANDWIDTH", "3", "Mbps per client per direction (-1 = unlimited)", Bandwidth, PerContainer: true),
-        new("CONTAINER_CPU_LIMIT", "0.22", "CPU cores per container", Cpu, PerContainer: true, Aliases: ["DOCKER_CPUS"]),
-        new("CONTAINER_MEM_LIMIT", "384m", "memory per container", Memory, PerContainer: true, Aliases: ["DOCKER_MEMORY"]),
+        new("CONTAINER_CPU_LIMIT", "0.22", "CPU cores per container (none: no limit)", Cpu, PerContainer: true, Aliases: ["DOCKER_CPUS"]),
+        new("CONTAINER_MEM_LIMIT", "384m", "memory per container (none: no limit)", Memory, PerContainer: true, Aliases: ["DOCKER_MEMORY"]),
         new("CONTAINER_ULIMIT_NOFILE", "16384", "open files per container", Int(1024, 1048576)),
         new("NETWORK_MODE", "host", "host (default, best NAT class) or bridge (nginx balancer)", Choice("host", "bridge")),
         new("CONTAINER_NAME", "conduit", "first container's name: others are <name>-2..., volumes <name>-data[-N]", ContainerName),
@@ -164,17 +164,20 @@ public static partial class SettingsSchema
             ? null
             : "must be -1 (unlimited) or a number of Mbps from 1 to 40";
 
+    /// <summary>CPU and memory limits: no limit at all (the old tool's empty DOCKER_CPUS=/DOCKER_MEMORY=).</summary>
+    public const string NoLimit = "none";
+
     static string? Cpu(string v, HostFacts host) =>
-        v.Length == 0 || (TryParseDecimal(v, out var d) && d > 0 && d <= host.Cores)
+        v.Length == 0 || v == NoLimit || (TryParseDecimal(v, out var d) && d > 0 && d <= host.Cores)
             ? null
-            : $"must be a number of cores above 0 and at most {host.Cores} (this machine's CPU count)";
+            : $"must be a number of cores above 0 and at most {host.Cores} (this machine's CPU count), or none";
 
     static string? Memory(string v, HostFacts host)
     {
-        if (v.Length == 0) return null;
+        if (v.Length == 0 || v == NoLimit) return null;
         long ramMb = host.MemoryBytes / (1024 * 1024);
         if (!MemoryValue().IsMatch(v) || !TryParseMemory(v, out var bytes) || bytes < 64L << 20 || bytes > host.MemoryBytes)
-            return $"must be a size like 384m or 1g, from 64m to {ramMb}m (this machine's RAM)";
+            return $"must be a size like 384m or 1g, from 64m to {ramMb}m (this machine's RAM), or none";
         return null;
     }
 

@@ -18,6 +18,40 @@ public class LegacyTrafficImportTests
     public void OldDisplayNamesMapBackToCodes(string name, string code) =>
         Assert.Equal(code, Countries.Code(LegacyTrafficImport.CountryOf(name)));
 
+    /// <summary>Every country name libGeoIP 1.6 can print (the old tool stored what `geoiplookup` said), read from
+    /// the real library: each maps back to the code libGeoIP gives it. Its region pseudo-codes (AP, EU, A1, A2, O1,
+    /// --) and codes that are no country any more (AN, CS, FX, TP, YU...) are no country of ours: they stay ??.</summary>
+    [Fact]
+    public unsafe void EveryCountryNameLibGeoIPPrintsMapsToItsCode()
+    {
+        var lib = System.Runtime.InteropServices.NativeLibrary.Load("libGeoIP.so.1");
+        try
+        {
+            var count = ((delegate* unmanaged<uint>)System.Runtime.InteropServices.NativeLibrary.GetExport(lib, "GeoIP_num_countries"))();
+            var names = (byte**)System.Runtime.InteropServices.NativeLibrary.GetExport(lib, "GeoIP_country_name");
+            var codes = (byte*)System.Runtime.InteropServices.NativeLibrary.GetExport(lib, "GeoIP_country_code");
+            var wrong = new List<string>();
+            int checkedNames = 0;
+            for (int i = 0; i < count; i++)
+            {
+                var code = System.Text.Encoding.ASCII.GetString(codes + 3 * i, 2);
+                if (names[i] is null) continue;
+                // libGeoIP's names are ISO-8859-1 (e.g. "Cote D'Ivoire" is plain ASCII, "Aland Islands" too).
+                var name = System.Text.Encoding.Latin1.GetString(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(names[i]));
+                var expected = Countries.IsKnownCode(code) ? code : "??";
+                var got = Countries.Code(LegacyTrafficImport.CountryOf(name));
+                checkedNames++;
+                if (got != expected) wrong.Add($"{name} ({code}) -> {got}");
+            }
+            Assert.True(checkedNames > 240, $"only {checkedNames} names from libGeoIP");
+            Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeLibrary.Free(lib);
+        }
+    }
+
     [Fact]
     public void TotalsAreAddedToAnExistingStateWithoutLosingBytes()
     {

@@ -39,6 +39,12 @@ public sealed class MigrateTests
         var cron = s.Root.Combine("etc", "cron.d", "conduit-health");
         Directory.CreateDirectory(Path.GetDirectoryName(cron)!);
         File.WriteAllText(cron, "*/5 * * * * root /opt/conduit/health-check.sh\n");
+        // The old tool's boot unit runs it through its /usr/local/bin link; a unit that only names a longer path is not its.
+        var unit = s.Root.Combine("etc", "systemd", "system", "conduit.service");
+        Directory.CreateDirectory(Path.GetDirectoryName(unit)!);
+        File.WriteAllText(unit, "[Unit]\nDescription=Psiphon Conduit Service\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/conduit start\n");
+        var notOld = s.Root.Combine("etc", "systemd", "system", "conduit-exporter.service");
+        File.WriteAllText(notOld, "[Service]\nExecStart=/usr/local/bin/conduit-exporter --port 9100\n");
         await OldContainerAsync(s, s.Instance, s.Instance + "-data");
         await OldContainerAsync(s, s.Instance + "-2", s.Instance + "-data-2");
         await DockerSandbox.WaitUntil(async () => (await ops.Data.ReadKeyAsync(1, default)).Exists && (await ops.Data.ReadKeyAsync(2, default)).Exists, "the old nodes' keys");
@@ -48,6 +54,9 @@ public sealed class MigrateTests
         Assert.Contains("TELEGRAM_SERVER_LABEL: shell expansion", dry.Stdout);
         Assert.Contains("UPDATE_CHANNEL: not a conduit setting", dry.Stdout);
         Assert.Contains(cron, dry.Stdout);
+        Assert.Contains($"replace    {unit}", dry.Stdout);
+        Assert.DoesNotContain(notOld, dry.Stdout);
+        Assert.Contains("CONTAINER_CPU_LIMIT=none", dry.Stdout); // empty DOCKER_CPUS= meant no limit to the old tool
         Assert.DoesNotContain("abcSECRET", dry.Stdout + dry.Stderr);
         var ids = Regex.Matches(dry.Stdout, @"proxy ID +\S+: (\S+)").Select(m => m.Groups[1].Value).ToArray();
         Assert.Equal(2, ids.Length);
@@ -71,6 +80,11 @@ public sealed class MigrateTests
         var settings = s.Settings();
         Assert.Equal(200, settings.MaxClients);
         Assert.Equal(400, settings.ForContainer(2).MaxClients);
+        Assert.Null(settings.ForContainer(1).Cpus);
+        Assert.Equal(0, s.Inspect(s.Instance)!.HostConfig!.NanoCPUs);
+        Assert.NotEqual(0, s.Inspect(s.Instance)!.HostConfig!.Memory); // DOCKER_MEMORY was not set: our default
+        Assert.False(File.Exists(unit));
+        Assert.True(File.Exists(notOld));
         Assert.False(settings.IsSet("TELEGRAM_SERVER_LABEL"));
         Assert.Equal("123:abcSECRET", settings["TELEGRAM_BOT_TOKEN"]);
         Assert.False(File.Exists(cron));
