@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conduit.Settings;
+using Conduit.Tracking.Capture;
 using Conduit.Tracking.Ebpf;
 using ConsoleAppFramework;
 
@@ -32,7 +33,7 @@ public sealed class EbpfCommands
         if (double.IsNaN(duration) || duration < 0 || duration > 31_536_000) throw new UsageException($"--duration must be 0..31536000 seconds, got {duration}");
         if (double.IsNaN(interval) || interval is < 0.05 or > 3600) throw new UsageException($"--interval must be 0.05..3600 seconds, got {interval}");
         if (top < 0) throw new UsageException($"--top must be 0 or more, got {top}");
-        var ports = EbpfCapture.ExcludedPorts(excludePort);
+        var ports = PortExclusions.WithDefault(excludePort);
         var name = @interface is { Length: > 0 } ? @interface : DefaultInterface();
 
         using var capture = EbpfCapture.Start(name, ports, kernelStats);

@@ -21,7 +21,7 @@ public sealed class TrackCommands
     /// <param name="iface">-i|--interface, capture on this interface (default: TRACK_INTERFACE, else the default route's)</param>
     /// <param name="backendName">--backend, live capture backend: auto (eBPF where this host allows it, else pcap), ebpf or pcap (default: TRACK_BACKEND)</param>
     /// <param name="read">-r, replay this pcap/pcapng file as fast as possible instead of capturing</param>
-    /// <param name="filter">BPF capture filter (default "(tcp or udp) and not port 22"; replaces it)</param>
+    /// <param name="filter">BPF capture filter (default: TCP and UDP but port 22, for live and --read alike; replaces it)</param>
     /// <param name="excludePort">ports to leave out, comma-separated (added to the filter)</param>
     /// <param name="local">addresses that count as this host, comma-separated (besides the interface's own)</param>
     /// <param name="geoip">country database file, GeoLite2 or DB-IP .mmdb (default: GEOIP_DB, else the embedded DB-IP one)</param>
@@ -79,8 +79,11 @@ public sealed class TrackCommands
         {
             if (read is not null)
             {
-                bool filtered = filter is not null || excludePort is not null;
-                backend = (filtered ? null : PcapFileBackend.TryOpen(read)) ?? (ICaptureBackend)PcapBackend.OpenFile(read, filtered ? captureFilter : null);
+                // The same default as live capture, applied to the parsed packets; a custom --filter goes through
+                // libpcap (as do pcapng files).
+                var excluded = PortExclusions.WithDefault(excludePort);
+                backend = (filter is null ? PcapFileBackend.TryOpen(read, excluded) : null)
+                          ?? (ICaptureBackend)PcapBackend.OpenFile(read, filter is null ? null : captureFilter, excluded);
             }
             else
             {
@@ -154,7 +157,7 @@ public sealed class TrackCommands
         {
             try
             {
-                var capture = EbpfCapture.Start(name, EbpfCapture.ExcludedPorts(excludePort));
+                var capture = EbpfCapture.Start(name, PortExclusions.WithDefault(excludePort));
                 Console.Error.WriteLine($"conduit: backend ebpf on {name} (counting in the kernel)");
                 return new EbpfBackend(capture);
             }
@@ -169,15 +172,9 @@ public sealed class TrackCommands
     static string BuildFilter(string? filter, string? excludePort)
     {
         string baseFilter = filter ?? PcapBackend.DefaultFilter;
-        if (string.IsNullOrWhiteSpace(excludePort)) return baseFilter;
-        var ports = new StringBuilder();
-        foreach (var item in excludePort.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
-                throw new UsageException($"--exclude-port: '{item}' is not a port number (1..65535)");
-            ports.Append(" and not port ").Append(port.ToString(CultureInfo.InvariantCulture));
-        }
-        return $"({baseFilter}){ports}";
+        var ports = PortExclusions.Parse(excludePort);
+        if (ports.Length == 0) return baseFilter;
+        return $"({baseFilter})" + string.Concat(ports.Select(p => " and not port " + p.ToString(CultureInfo.InvariantCulture)));
     }
 
     static void RunOnce(TrackerSession session, CancellationToken stop, bool json)

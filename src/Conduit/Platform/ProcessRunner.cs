@@ -28,6 +28,8 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, b
 /// </summary>
 public static class ProcessRunner
 {
+    static readonly TimeSpan OutputDrain = TimeSpan.FromSeconds(5);
+
     public static ProcessResult Run(string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {
         var psi = new ProcessStartInfo(program)
@@ -63,9 +65,12 @@ public static class ProcessRunner
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             process.WaitForExit(TimeSpan.FromSeconds(5));
         }
-        // Output normally ends with the process; a daemonized child may keep the pipe: wait briefly only.
-        outClosed.Wait(TimeSpan.FromMilliseconds(500));
-        errClosed.Wait(TimeSpan.FromMilliseconds(500));
+        // Output normally ends with the process; a daemonized child may keep the pipe: wait a bounded time. Not
+        // less: on a busy host the pool thread reading the pipe can lag the exit by far more than 500 ms, and the
+        // output (a `nginx -t` error, a tcpdump listing) was lost.
+        var drained = Stopwatch.StartNew();
+        outClosed.Wait(OutputDrain);
+        errClosed.Wait(OutputDrain - drained.Elapsed > TimeSpan.Zero ? OutputDrain - drained.Elapsed : TimeSpan.Zero);
         string o, e2;
         lock (stdout) o = stdout.ToString();
         lock (stderr) e2 = stderr.ToString();

@@ -21,7 +21,9 @@ public sealed class CaptureException(string message, bool permission = false) : 
 /// </summary>
 public sealed unsafe partial class PcapBackend : ICaptureBackend
 {
-    public const string DefaultFilter = "(tcp or udp) and not port 22";
+    /// <summary>TCP and UDP but SSH. libpcap's `tcp`/`udp` look only at the first IPv6 header, so `protochain`
+    /// lets IPv6 packets with extension headers in, as the eBPF program and the file reader count them.</summary>
+    public const string DefaultFilter = "(tcp or udp or ip6 protochain 6 or ip6 protochain 17) and not port 22";
     /// <summary>Enough for Ethernet + 2 VLAN tags + IPv6 with extension headers + a full TCP header.</summary>
     public const int SnapLength = 256;
     public const int KernelBufferBytes = 64 << 20;
@@ -29,6 +31,8 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
 
     readonly PcapDevice _device;
     readonly bool _live;
+    /// <summary>Set when no BPF filter runs: the default rule is applied per packet instead.</summary>
+    ushort[]? _excludedPorts;
     readonly int _linkType;
     int _selectableFd = -1;
 
@@ -37,6 +41,7 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
         _device = device;
         Source = source;
         _live = live;
+        _excludedPorts = null;
         _linkType = (int)device.LinkType;
         if (!LinkTypes.IsSupported(_linkType))
         {
@@ -88,8 +93,10 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
         return backend;
     }
 
-    /// <summary>Opens a pcap or pcapng file for replay (an optional filter applies as on a live capture).</summary>
-    public static PcapBackend OpenFile(string path, string? filter)
+    /// <summary>Opens a pcap or pcapng file for replay. With a <paramref name="filter"/>, libpcap applies it; without,
+    /// the default rule is applied to the parsed packets (TCP and UDP, not <paramref name="excludedPorts"/>), so
+    /// malformed frames are still seen and counted.</summary>
+    public static PcapBackend OpenFile(string path, string? filter, ushort[] excludedPorts)
     {
         if (!File.Exists(path)) throw new CaptureException($"--read: {path}: no such file");
         var device = new CaptureFileReaderDevice(path);
@@ -104,6 +111,7 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
         }
         var backend = new PcapBackend(device, path, live: false);
         if (!string.IsNullOrWhiteSpace(filter)) backend.SetFilter(filter);
+        else backend._excludedPorts = excludedPorts;
         return backend;
     }
 
@@ -135,7 +143,7 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
                 int status = _device.GetNextPacketPointers(ref header, ref data);
                 if (status == 1)
                 {
-                    Account(accountant, linkType, header, data);
+                    Account(accountant, linkType, header, data, _excludedPorts);
                     continue;
                 }
                 if (status == 0) // nothing buffered: wait (at most 100 ms) for the kernel to hand over a block
@@ -161,7 +169,7 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
         while (true)
         {
             int status = _device.GetNextPacketPointers(ref header, ref data);
-            if (status == 1) { Account(accountant, linkType, header, data); continue; }
+            if (status == 1) { Account(accountant, linkType, header, data, _excludedPorts); continue; }
             var left = deadline - Environment.TickCount64;
             if (status != 0 || left <= 0 || _selectableFd < 0) return;
             WaitReadable(_selectableFd, (int)left);
@@ -170,13 +178,15 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
 
     // struct pcap_pkthdr on 64-bit Linux: struct timeval (2 x long), bpf_u_int32 caplen, bpf_u_int32 len.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Account(TrafficAccountant accountant, int linkType, IntPtr header, IntPtr data)
+    static void Account(TrafficAccountant accountant, int linkType, IntPtr header, IntPtr data, ushort[]? excludedPorts)
     {
         byte* h = (byte*)header;
         long seconds = *(long*)h;
         int captured = (int)*(uint*)(h + 16);
         int wire = (int)*(uint*)(h + 20);
-        accountant.AddFrame(linkType, new ReadOnlySpan<byte>((void*)data, captured), wire, (uint)seconds);
+        var frame = new ReadOnlySpan<byte>((void*)data, captured);
+        if (excludedPorts is null) accountant.AddFrame(linkType, frame, wire, (uint)seconds);
+        else accountant.AddUnfilteredFrame(linkType, frame, wire, (uint)seconds, excludedPorts);
     }
 
     static void WaitReadable(int fd, int milliseconds)

@@ -16,9 +16,11 @@ public sealed class PcapFileBackend : ICaptureBackend
     readonly FileStream _file;
     readonly bool _swap;
     readonly int _linkType;
+    readonly ushort[] _excludedPorts;
 
-    PcapFileBackend(FileStream file, string path, bool swap, int linkType)
+    PcapFileBackend(FileStream file, string path, bool swap, int linkType, ushort[] excludedPorts)
     {
+        _excludedPorts = excludedPorts;
         _file = file;
         Source = path;
         _swap = swap;
@@ -28,8 +30,9 @@ public sealed class PcapFileBackend : ICaptureBackend
     public string Name => "pcap";
     public string Source { get; }
 
-    /// <summary>Opens <paramref name="path"/> if it is a classic pcap file; null when it is not (e.g. pcapng).</summary>
-    public static PcapFileBackend? TryOpen(string path)
+    /// <summary>Opens <paramref name="path"/> if it is a classic pcap file; null when it is not (e.g. pcapng).
+    /// Counts what live capture counts: TCP and UDP, not to or from <paramref name="excludedPorts"/>.</summary>
+    public static PcapFileBackend? TryOpen(string path, ushort[] excludedPorts)
     {
         FileStream file;
         try { file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan); }
@@ -49,7 +52,7 @@ public sealed class PcapFileBackend : ICaptureBackend
             file.Dispose();
             throw new CaptureException($"{path}: link type {LinkTypes.Name(linkType)} is not supported (Ethernet, Linux cooked v1/v2 and raw IP are)");
         }
-        return new PcapFileBackend(file, path, swap, linkType);
+        return new PcapFileBackend(file, path, swap, linkType, excludedPorts);
     }
 
     public void Run(TrafficAccountant accountant, Action heartbeat, CancellationToken stop)
@@ -59,6 +62,7 @@ public sealed class PcapFileBackend : ICaptureBackend
         long offset = 24; // file offset of buffer[start], for error messages
         int linkType = _linkType;
         bool swap = _swap;
+        ReadOnlySpan<ushort> excluded = _excludedPorts;
         while (!stop.IsCancellationRequested)
         {
             // Move the unread tail to the front and refill.
@@ -86,7 +90,7 @@ public sealed class PcapFileBackend : ICaptureBackend
                 if ((uint)captured > MaxRecord)
                     throw new CaptureException($"{Source}: corrupt pcap record at byte {offset} (captured length {(uint)captured})");
                 if (end - start - 16 < captured) break; // the rest of this record is in the next read
-                accountant.AddFrame(linkType, buffer.AsSpan(start + 16, captured), wire, seconds);
+                accountant.AddUnfilteredFrame(linkType, buffer.AsSpan(start + 16, captured), wire, seconds, excluded);
                 start += 16 + captured;
                 offset += 16 + captured;
                 if (++sinceBeat == 4096)

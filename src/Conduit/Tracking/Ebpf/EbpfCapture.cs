@@ -60,21 +60,6 @@ public sealed unsafe class EbpfCapture : IDisposable
         return true;
     }
 
-    /// <summary>Port 22 plus the comma-separated <paramref name="extra"/> ports (--exclude-port): the same
-    /// exclusions as the pcap backend's default filter.</summary>
-    public static ushort[] ExcludedPorts(string? extra)
-    {
-        var ports = new List<ushort> { 22 };
-        if (string.IsNullOrWhiteSpace(extra)) return [.. ports];
-        foreach (var part in extra.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!ushort.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port == 0)
-                throw new UsageException($"--exclude-port: '{part}' is not a port (1..65535)");
-            if (!ports.Contains(port)) ports.Add(port);
-        }
-        return [.. ports];
-    }
-
     /// <summary>Loads and attaches the counter on <paramref name="interfaceName"/>; TCP/UDP packets to or from
     /// any of <paramref name="excludedPorts"/> are not counted per address. With <paramref name="kernelStats"/>
     /// the kernel measures the programs' run time while this capture lives (costs a little per packet).</summary>

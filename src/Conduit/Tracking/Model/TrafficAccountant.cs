@@ -53,6 +53,27 @@ public sealed class TrafficAccountant
         AddPacket(info.Source, info.Destination, (uint)info.IpLength, now);
     }
 
+    /// <summary>
+    /// <see cref="AddFrame"/> for a frame no capture filter has seen (the pcap file reader): keeps what the default
+    /// filter (<see cref="Capture.PcapBackend.DefaultFilter"/>: TCP and UDP but SSH) keeps, with <paramref name="excludedPorts"/> for its ports, as the eBPF
+    /// program does. Ports that cannot be read (later fragments, a cut header) exclude nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AddUnfilteredFrame(int linkType, ReadOnlySpan<byte> frame, int wireLength, uint now, ReadOnlySpan<ushort> excludedPorts)
+    {
+        Unsafe.SkipInit(out PacketInfo info);
+        var result = PacketParser.Parse(linkType, frame, wireLength, ref info);
+        if (result != ParseResult.Ok)
+        {
+            if (result == ParseResult.Malformed) Malformed++;
+            else NotIp++;
+            return;
+        }
+        if (info.Protocol is not (6 or 17 or PacketParser.ProtocolCut)) return;
+        if (excludedPorts.Contains(info.SourcePort) || excludedPorts.Contains(info.DestinationPort)) return; // 0 (unknown) is never in it
+        AddPacket(info.Source, info.Destination, (uint)info.IpLength, now);
+    }
+
     /// <summary>Accounts one IP packet by its addresses and IP length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddPacket(IpKey source, IpKey destination, uint ipLength, uint now)
