@@ -72,7 +72,7 @@ internal sealed record TrackerState(bool Running, string Detail, long Packets, l
     public static TrackerState NotRunning(string detail = "tracker not running") => new(false, detail, 0, 0, 0, 0, []);
 }
 
-/// <summary>Data cap (1 GB = 2^30 bytes): <see cref="CapBytes"/> 0 means no cap.</summary>
+/// <summary>Data cap (DATA_CAP_GB counts GiB, 2^30 bytes): <see cref="CapBytes"/> 0 means no cap.</summary>
 internal sealed record DataCapState(long CapBytes, long UsedBytes, string? Interface)
 {
     public bool Enabled => CapBytes > 0;

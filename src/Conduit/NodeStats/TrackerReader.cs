@@ -52,6 +52,13 @@ internal static class TrackerReader
                 bytesOut += row.BytesOut;
                 ips += row.Ips; // countries are disjoint, so distinct IPs add up
             }
+            // Totals are what `track` shows: the reserved bucket (private, CGNAT... peers) is traffic too.
+            if (root.TryGetProperty("reserved", out var reserved) && reserved.ValueKind == JsonValueKind.Object)
+            {
+                bytesIn += Long(reserved, "bytes_in");
+                bytesOut += Long(reserved, "bytes_out");
+                ips += Long(reserved, "ips");
+            }
             var uptime = Double(root, "uptime_seconds");
             var detail = uptime > 0 ? $"running for {Ui.Format.Duration(TimeSpan.FromSeconds(uptime))}" : "running";
             return new TrackerState(true, detail, Long(root, "packets"), bytesIn, bytesOut, ips, list);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conduit.Platform;
 using Conduit.NodeStats;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -49,7 +50,7 @@ internal static class Views
         if (!s.Tracker.Running) right = Titled(uploadTitle, new Text(s.Tracker.Detail));
         else
         {
-            var upload = new BarChart().Width(38).UseValueFormatter(v => Format.Bytes(v));
+            var upload = new BarChart().Width(38).UseValueFormatter(v => Units.Bytes(v));
             var n = 0;
             foreach (var c in ByDescending(s.Tracker.Countries, static c => c.BytesOut))
             {
@@ -92,13 +93,13 @@ internal static class Views
             return new Rows(rows);
         }
         var t = s.Tracker;
-        rows.Add(new Text($"Tracker: {Format.Number(t.UniqueIps)} unique IPs, in {Format.Bytes(t.BytesIn)}, out {Format.Bytes(t.BytesOut)}, {t.Countries.Count} countries"));
+        rows.Add(new Text($"Tracker: {Format.Number(t.UniqueIps)} unique IPs, in {Units.Bytes(t.BytesIn)}, out {Units.Bytes(t.BytesOut)}, {t.Countries.Count} countries"));
         var tops = new Grid();
         tops.AddColumn().AddColumn().AddColumn();
         tops.AddRow(
             Top("TOP by unique IPs", t.Countries, static c => c.Ips, static v => Format.Number(v)),
-            Top("TOP download (from peers)", t.Countries, static c => c.BytesIn, static v => Format.Bytes(v)),
-            Top("TOP upload (to peers)", t.Countries, static c => c.BytesOut, static v => Format.Bytes(v)));
+            Top("TOP download (from peers)", t.Countries, static c => c.BytesIn, static v => Units.Bytes(v)),
+            Top("TOP upload (to peers)", t.Countries, static c => c.BytesOut, static v => Units.Bytes(v)));
         rows.Add(tops);
         return new Rows(rows);
     }
@@ -125,7 +126,7 @@ internal static class Views
         var t = s.Totals;
         var up = s.LongestUptime is { } u ? Format.Duration(u) : "-";
         return string.Create(Inv,
-            $"{s.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} [CLUSTER] Containers: {t.Running}/{t.Containers} | Announcing: {t.Announcing} | Connecting: {t.Connecting} | Connected: {t.Connected} | Up: {Format.Bytes(t.BytesUp)} | Down: {Format.Bytes(t.BytesDown)} | Uptime: {up}");
+            $"{s.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} [CLUSTER] Containers: {t.Running}/{t.Containers} | Announcing: {t.Announcing} | Connecting: {t.Connecting} | Connected: {t.Connected} | Up: {Units.Bytes(t.BytesUp)} | Down: {Units.Bytes(t.BytesDown)} | Uptime: {up}");
     }
 
     static IRenderable PeerTable(string title, IReadOnlyList<TrackerCountry> countries, Dictionary<string, CountryClients> clients, bool inbound)
@@ -143,8 +144,8 @@ internal static class Views
             if (bytes <= 0 || n++ == 10) break;
             table.AddRow(
                 new Text(Label(c.Code, c.Name)),
-                new Text(Format.Bytes(bytes)),
-                new Text(Format.Rate(inbound ? c.BytesInPerSecond : c.BytesOutPerSecond)),
+                new Text(Units.Bytes(bytes)),
+                new Text(Units.Rate(inbound ? c.BytesInPerSecond : c.BytesOutPerSecond)),
                 new Text(Format.Number(c.Ips)),
                 new Text(clients.TryGetValue(c.Code, out var k) ? Format.Number(k.Connected) : "-"));
         }
@@ -193,13 +194,13 @@ internal static class Views
                 new Text(c.Running && r.UptimeSeconds is { } u ? Format.Duration(TimeSpan.FromSeconds(u))
                     : c.Running && c.StartedAt is { } st ? Format.Duration(s.At - st) : "-"),
                 new Text(c.Running && r.Connected is { } conn ? $"{conn}/{r.Connecting ?? 0}" : "-"),
-                new Text(Approx(r) + Format.Bytes(c.BytesUpTotal)),
-                new Text(Approx(r) + Format.Bytes(c.BytesDownTotal)),
+                new Text(Approx(r) + Units.Bytes(c.BytesUpTotal)),
+                new Text(Approx(r) + Units.Bytes(c.BytesDownTotal)),
             };
             if (withResources)
             {
                 cells.Add(new Text(c.CpuPercent is { } cpu ? Format.Percent(cpu) : "-"));
-                cells.Add(new Text(c.MemoryBytes is { } mem ? Format.Bytes(mem) : "-"));
+                cells.Add(new Text(c.MemoryBytes is { } mem ? Units.Binary(mem) : "-"));
             }
             table.AddRow(cells);
         }
@@ -263,7 +264,7 @@ internal static class Views
         var approx = false;
         foreach (var c in s.Containers) approx |= c.Running && c.Reading.BytesRounded;
         var a = approx ? "~" : "";
-        return $"up {a}{Format.Bytes(s.Totals.BytesUp)}, down {a}{Format.Bytes(s.Totals.BytesDown)} in total; this session up {a}{Format.Bytes(s.Totals.SessionBytesUp)}, down {a}{Format.Bytes(s.Totals.SessionBytesDown)}";
+        return $"up {a}{Units.Bytes(s.Totals.BytesUp)}, down {a}{Units.Bytes(s.Totals.BytesDown)} in total; this session up {a}{Units.Bytes(s.Totals.SessionBytesUp)}, down {a}{Units.Bytes(s.Totals.SessionBytesDown)}";
     }
 
     static string AppText(ClusterStatsSnapshot s)
@@ -273,14 +274,14 @@ internal static class Views
         foreach (var c in s.Containers) anyCpu |= c.CpuPercent is not null;
         if (!anyCpu) return "CPU -, RAM - (containers not running)";
         var cpu = s.Totals.CpuPercent;
-        return string.Create(Inv, $"CPU {cpu / cores:0.0}% of host ({cpu / 100:0.00} vCPU), RAM {Format.Bytes(s.Totals.MemoryBytes)}");
+        return string.Create(Inv, $"CPU {cpu / cores:0.0}% of host ({cpu / 100:0.00} vCPU), RAM {Units.Binary(s.Totals.MemoryBytes)}");
     }
 
     static string SystemText(ClusterStatsSnapshot s)
     {
         if (s.Host is not { } h) return "not available";
-        var net = h.Interface is null ? "no default route" : $"{h.Interface} down {Format.Rate(h.RxBytesPerSecond)}, up {Format.Rate(h.TxBytesPerSecond)}";
-        return $"CPU {Format.Percent(h.CpuPercent)} of {h.Cores} cores, RAM {Format.Bytes(h.MemUsedBytes)} of {Format.Bytes(h.MemTotalBytes)} ({Format.Percent(h.MemPercent)}), net {net}";
+        var net = h.Interface is null ? "no default route" : $"{h.Interface} down {Units.Rate(h.RxBytesPerSecond)}, up {Units.Rate(h.TxBytesPerSecond)}";
+        return $"CPU {Format.Percent(h.CpuPercent)} of {h.Cores} cores, RAM {Units.Binary(h.MemUsedBytes)} of {Units.Binary(h.MemTotalBytes)} ({Format.Percent(h.MemPercent)}), net {net}";
     }
 
     static string NetworkingText(ClusterStatsSnapshot s) =>
@@ -301,7 +302,7 @@ internal static class Views
         }
         if (first is null) return "-";
         var cpu = first.Cpus is { } c0 ? c0.ToString("0.###", Inv) : "unlimited";
-        var mem = first.MemoryBytes is { } m ? Format.Bytes(m) : "unlimited";
+        var mem = first.MemoryBytes is { } m ? Units.Binary(m) : "unlimited";
         var nofile = first.Nofile is { } n ? n.ToString(Inv) : "default";
         return $"CPU {cpu}, RAM {mem}, nofile {nofile} per container; image {first.Image}";
     }
@@ -312,7 +313,7 @@ internal static class Views
     static string DataCapText(DataCapState d)
     {
         if (!d.Enabled) return "off";
-        var text = $"{Format.Bytes(d.UsedBytes)} of {Format.Bytes(d.CapBytes)} ({Format.Percent(d.Percent)})";
+        var text = $"{Units.Binary(d.UsedBytes)} of {Units.Binary(d.CapBytes)} ({Format.Percent(d.Percent)})";
         if (d.Interface is not null) text += $" on {d.Interface}";
         return d.Exceeded ? text + ", EXCEEDED: nodes stay stopped" : text;
     }

@@ -84,7 +84,7 @@ public sealed class ClusterViewsTests(StandinCluster cluster) : IClassFixture<St
         var lines = r.Stdout.TrimEnd('\n').Split('\n');
         Assert.Equal(2, lines.Length);
         foreach (var line in lines)
-            Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[CLUSTER\] Containers: 3/3 \| Announcing: \d+ \| Connecting: \d+ \| Connected: \d+ \| Up: [\d.]+ [KMGTPE]?B \| Down: [\d.]+ [KMGTPE]?B \| Uptime: ", line);
+            Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[CLUSTER\] Containers: 3/3 \| Announcing: \d+ \| Connecting: \d+ \| Connected: \d+ \| Up: [\d.]+ [kMGTPE]?B \| Down: [\d.]+ [kMGTPE]?B \| Uptime: ", line);
     }
 
     [Fact]

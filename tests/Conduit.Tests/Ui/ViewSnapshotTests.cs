@@ -49,7 +49,7 @@ public class ViewSnapshotTests
     public void Live_line_aggregates_the_cluster()
     {
         Assert.Equal(
-            "2026-02-20 14:41:04 [CLUSTER] Containers: 2/3 | Announcing: 1 | Connecting: 6 | Connected: 30 | Up: 5.8 GB | Down: 719.1 MB | Uptime: 1h 2m",
+            "2026-02-20 14:41:04 [CLUSTER] Containers: 2/3 | Announcing: 1 | Connecting: 6 | Connected: 30 | Up: 6.2 GB | Down: 754.0 MB | Uptime: 1h 2m",
             Views.LiveLine(SnapshotFixtures.Busy()));
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Conduit.Platform;
 using Conduit.Tracking.Model;
 
 namespace Conduit.Tracking.Views;
@@ -23,7 +24,7 @@ public static class TrafficTable
         int room = Math.Max(width - 1, 40); // the last column stays free: a full line would wrap on some terminals
         b.Append(bold).Append("conduit track").Append(reset)
          .Append(Fit($"  {s.Source}  backend {s.Backend}  up {Duration(s.Uptime)}", room - 13)).Append('\n');
-        b.Append(Fit($"{Rate(s.PacketsPerSecond)} pkt/s  in {Bits(s.BytesInPerSecond)}  out {Bits(s.BytesOutPerSecond)}", room)).Append('\n');
+        b.Append(Fit($"{Rate(s.PacketsPerSecond)} pkt/s  in {Units.Rate(s.BytesInPerSecond)}  out {Units.Rate(s.BytesOutPerSecond)}", room)).Append('\n');
         // Unattributed packets (neither end this host's) are counted but in no row: say so, or the table looks short.
         string unattributed = s.Counters.UnattributedPackets == 0 ? "" : $"  unattributed {Count(s.Counters.UnattributedPackets)}";
         b.Append(Fit($"packets {Count(s.Counters.Packets)}  dropped {Count(s.Counters.Dropped)}  malformed {Count(s.Counters.Malformed)}{unattributed}  IPs {Count((ulong)s.IpsHeld)}", room)).Append("\n\n");
@@ -53,8 +54,8 @@ public static class TrafficTable
             var t = r.Totals;
             double share = total == 0 ? 0 : (double)t.Bytes / total;
             string name = r.Name.Length > nameWidth ? r.Name[..(nameWidth - 1)] + "…" : r.Name;
-            b.Append($"{r.Code,-3} {name.PadRight(nameWidth)} {Bytes(t.BytesIn),9} {Bytes(t.BytesOut),9} ");
-            if (rates) b.Append($"{Bits(r.BytesInPerSecond),12} {Bits(r.BytesOutPerSecond),12} ");
+            b.Append($"{r.Code,-3} {name.PadRight(nameWidth)} {Units.Bytes(t.BytesIn),9} {Units.Bytes(t.BytesOut),9} ");
+            if (rates) b.Append($"{Units.Rate(r.BytesInPerSecond),12} {Units.Rate(r.BytesOutPerSecond),12} ");
             b.Append($"{Count(t.Ips),7} ");
             if (active) b.Append($"{Count(t.ActiveIps),7} ");
             b.Append(' ').Append(bar).Append(new string('█', (int)Math.Round(share * barWidth))).Append(reset)
@@ -75,24 +76,6 @@ public static class TrafficTable
         TableSort.Rate => (a, b) => (b.BytesInPerSecond + b.BytesOutPerSecond).CompareTo(a.BytesInPerSecond + a.BytesOutPerSecond),
         _ => TrafficSnapshot.ByBytesDescending,
     };
-
-    public static string Bytes(ulong n)
-    {
-        string[] units = ["B", "KB", "MB", "GB", "TB", "PB"];
-        double v = n;
-        int u = 0;
-        while (v >= 1000 && u < units.Length - 1) { v /= 1000; u++; }
-        return u == 0 ? $"{n} B" : string.Create(CultureInfo.InvariantCulture, $"{v:0.0} {units[u]}");
-    }
-
-    public static string Bits(double bytesPerSecond)
-    {
-        string[] units = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"];
-        double v = bytesPerSecond * 8;
-        int u = 0;
-        while (v >= 1000 && u < units.Length - 1) { v /= 1000; u++; }
-        return string.Create(CultureInfo.InvariantCulture, $"{v:0.0} {units[u]}");
-    }
 
     static string Rate(double v) => v >= 10_000 ? string.Create(CultureInfo.InvariantCulture, $"{v / 1000:0.0}k") : string.Create(CultureInfo.InvariantCulture, $"{v:0}");
 
