@@ -2,6 +2,7 @@ using Conduit.Cli;
 using ConsoleAppFramework;
 
 // Composition root: registers the command groups; each group lives in Cli/ and calls into its capability.
+Conduit.Platform.StandardStreams.Install();
 ConsoleApp.Version = CliApp.Version;
 ConsoleApp.Log = Console.WriteLine;
 ConsoleApp.LogError = CliApp.ReportFrameworkError;

@@ -260,7 +260,7 @@ public sealed class TrackCommands
 
     static void WriteJsonLine(TrafficSnapshot s)
     {
-        using var stdout = Console.OpenStandardOutput();
+        using var stdout = StandardStreams.Stdout();
         stdout.Write(SnapshotJson.ToUtf8(s));
         stdout.Write("\n"u8);
         stdout.Flush();

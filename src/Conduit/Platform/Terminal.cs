@@ -18,7 +18,7 @@ public static class Terminal
     /// <summary>Writes one JSON document to stdout, built by <paramref name="write"/>.</summary>
     public static void WriteJson(Action<Utf8JsonWriter> write)
     {
-        using var stdout = Console.OpenStandardOutput();
+        using var stdout = StandardStreams.Stdout();
         // Relaxed escaping: the default writes '+' (in proxy IDs) as \u002B; this output is never embedded in HTML.
         using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {

@@ -1,3 +1,4 @@
+using Conduit.Platform;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -26,8 +27,11 @@ internal static class Screen
     /// <summary>To a terminal through Spectre (colour, its width); to a pipe as plain text without padding.</summary>
     public static void Print(IRenderable view)
     {
-        if (Terminal.StdoutIsTerminal) AnsiConsole.Console.Write(view);
-        else Console.Out.Write(ToText(view, PipeWidth, 1000));
+        if (!Terminal.StdoutIsTerminal) Console.Out.Write(ToText(view, PipeWidth, 1000));
+        else if (Terminal.UseColor) AnsiConsole.Console.Write(view);
+        // Plain text at the terminal's size from the kernel: Spectre's own console asks System.Console, which
+        // switches the terminal into keypad mode (ESC[?1h ESC=) for good; with NO_COLOR nothing but text is sent.
+        else Console.Out.Write(ToText(view, StandardStreams.TerminalSize()?.Columns ?? PipeWidth, 1000));
     }
 
     public static string ToText(IRenderable view, int width, int height)
