@@ -72,7 +72,8 @@ public sealed class TrackerSession : IDisposable
 
     void Publish()
     {
-        var snapshot = _accountant.Snapshot(DateTime.UtcNow, _started, _backend.Name, _backend.Source, _backend.ReadKernelDropped(), _topIps);
+        var (started, now) = _backend.CaptureClock ?? (_started, DateTime.UtcNow);
+        var snapshot = _accountant.Snapshot(now, started, _backend.Name, _backend.Source, _backend.ReadKernelDropped(), _topIps);
         Volatile.Write(ref _latest, snapshot);
         _published.Release();
     }

@@ -24,4 +24,9 @@ public interface ICaptureBackend : IDisposable
     /// <summary>Something the user should know about a run that still succeeded (a file that ends inside a
     /// record); read after <see cref="Run"/> returned.</summary>
     string? Warning => null;
+
+    /// <summary>A replay's own clock: the first and the latest record's capture time, so rates and uptime are the
+    /// capture's (a 49 s capture replayed in 1 s is not 49 times faster); null for live sources, whose clock is
+    /// the wall. Read on the capture thread.</summary>
+    (DateTime First, DateTime Latest)? CaptureClock => null;
 }

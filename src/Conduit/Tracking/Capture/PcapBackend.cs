@@ -144,6 +144,7 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
                 if (status == 1)
                 {
                     Account(accountant, linkType, header, data, _excludedPorts);
+                    if (!_live) Clock(header);
                     continue;
                 }
                 if (status == 0) // nothing buffered: wait (at most 100 ms) for the kernel to hand over a block
@@ -175,6 +176,21 @@ public sealed unsafe partial class PcapBackend : ICaptureBackend
             WaitReadable(_selectableFd, (int)left);
         }
     }
+
+    long _firstTicks = long.MaxValue, _latestTicks = long.MinValue;
+
+    /// <summary>A replay keeps the capture's own clock (see <see cref="ICaptureBackend.CaptureClock"/>).</summary>
+    void Clock(IntPtr header)
+    {
+        byte* h = (byte*)header;
+        long ticks = *(long*)h * TimeSpan.TicksPerSecond + *(long*)(h + 8) * 10; // timeval: seconds, microseconds
+        if (ticks < _firstTicks) _firstTicks = ticks;
+        if (ticks > _latestTicks) _latestTicks = ticks;
+    }
+
+    public (DateTime First, DateTime Latest)? CaptureClock => _live || _firstTicks > _latestTicks
+        ? null
+        : (DateTime.UnixEpoch.AddTicks(_firstTicks), DateTime.UnixEpoch.AddTicks(_latestTicks));
 
     // struct pcap_pkthdr on 64-bit Linux: struct timeval (2 x long), bpf_u_int32 caplen, bpf_u_int32 len.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -17,9 +17,12 @@ public sealed class PcapFileBackend : ICaptureBackend
     readonly bool _swap;
     readonly int _linkType;
     readonly ushort[] _excludedPorts;
+    readonly bool _nanoseconds;
+    long _firstTicks = long.MaxValue, _latestTicks = long.MinValue;
 
-    PcapFileBackend(FileStream file, string path, bool swap, int linkType, ushort[] excludedPorts)
+    PcapFileBackend(FileStream file, string path, bool swap, bool nanoseconds, int linkType, ushort[] excludedPorts)
     {
+        _nanoseconds = nanoseconds;
         _excludedPorts = excludedPorts;
         _file = file;
         Source = path;
@@ -52,7 +55,7 @@ public sealed class PcapFileBackend : ICaptureBackend
             file.Dispose();
             throw new CaptureException($"{path}: link type {LinkTypes.Name(linkType)} is not supported (Ethernet, Linux cooked v1/v2 and raw IP are)");
         }
-        return new PcapFileBackend(file, path, swap, linkType, excludedPorts);
+        return new PcapFileBackend(file, path, swap, magic is 0xA1B23C4D or 0x4D3CB2A1, linkType, excludedPorts);
     }
 
     public void Run(TrafficAccountant accountant, Action heartbeat, CancellationToken stop)
@@ -79,11 +82,13 @@ public sealed class PcapFileBackend : ICaptureBackend
             {
                 var record = buffer.AsSpan(start, 16);
                 uint seconds = BinaryPrimitives.ReadUInt32LittleEndian(record);
+                uint fraction = BinaryPrimitives.ReadUInt32LittleEndian(record[4..]);
                 int captured = BinaryPrimitives.ReadInt32LittleEndian(record[8..]);
                 int wire = BinaryPrimitives.ReadInt32LittleEndian(record[12..]);
                 if (swap)
                 {
                     seconds = BinaryPrimitives.ReverseEndianness(seconds);
+                    fraction = BinaryPrimitives.ReverseEndianness(fraction);
                     captured = BinaryPrimitives.ReverseEndianness(captured);
                     wire = BinaryPrimitives.ReverseEndianness(wire);
                 }
@@ -91,6 +96,9 @@ public sealed class PcapFileBackend : ICaptureBackend
                     throw new CaptureException($"{Source}: corrupt pcap record at byte {offset} (captured length {(uint)captured})");
                 if (end - start - 16 < captured) break; // the rest of this record is in the next read
                 accountant.AddUnfilteredFrame(linkType, buffer.AsSpan(start + 16, captured), wire, seconds, excluded);
+                long ticks = seconds * TimeSpan.TicksPerSecond + (_nanoseconds ? fraction / 100 : fraction * 10L);
+                if (ticks < _firstTicks) _firstTicks = ticks;
+                if (ticks > _latestTicks) _latestTicks = ticks;
                 start += 16 + captured;
                 offset += 16 + captured;
                 if (++sinceBeat == 4096)
@@ -111,6 +119,10 @@ public sealed class PcapFileBackend : ICaptureBackend
     }
 
     public ulong ReadKernelDropped() => 0;
+
+    public (DateTime First, DateTime Latest)? CaptureClock => _firstTicks > _latestTicks
+        ? null
+        : (DateTime.UnixEpoch.AddTicks(_firstTicks), DateTime.UnixEpoch.AddTicks(_latestTicks));
 
     public string? Warning { get; private set; }
 

@@ -201,7 +201,7 @@ public sealed class TrafficAccountant
     public TrafficSnapshot Snapshot(DateTime now, DateTime started, string backend, string source, ulong kernelDropped, int topIps = 10)
     {
         double seconds = _lastSnapshot == default ? (now - started).TotalSeconds : (now - _lastSnapshot).TotalSeconds;
-        if (seconds <= 0) seconds = 1e-9;
+        if (seconds <= 0) seconds = double.PositiveInfinity; // no time passed (a replay within one instant): no rate
         var counters = new CaptureCounters(Packets, Bytes, Malformed, kernelDropped + RestoredDropped, NotIp, UnattributedPackets, UnattributedBytes);
         var rows = new List<CountryRow>();
         CountryRow? reserved = null;
