@@ -168,7 +168,7 @@ public class TrackerStateFaultTests
     }
 
     /// <summary>Writes until the file system says it is full.</summary>
-    static void Fill(string path)
+    internal static void Fill(string path)
     {
         using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         var block = new byte[4096];
@@ -179,7 +179,7 @@ public class TrackerStateFaultTests
         catch (IOException) { }
     }
 
-    static void Run(string file, params string[] args)
+    internal static void Run(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
