@@ -6,6 +6,7 @@ Conduit.Platform.StandardStreams.Install();
 ConsoleApp.Version = CliApp.Version;
 ConsoleApp.Log = Console.WriteLine;
 ConsoleApp.LogError = CliApp.ReportFrameworkError;
+Conduit.Platform.OperationLock.Notice = line => Console.Error.WriteLine($"conduit: {line}");
 
 var app = ConsoleApp.Create();
 app.ConfigureGlobalOptions((ref builder) =>

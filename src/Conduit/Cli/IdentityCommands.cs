@@ -218,27 +218,18 @@ public sealed class IdentityCommands
         var settings = ConduitSettings.Load(paths.SettingsFile);
         Select(container, false, settings.ContainerCount);
         using var nodes = await NodeKeys.OpenAsync(settings, paths, ct);
-        await nodes.EnsureReplaceableAsync(container, ct);
-        var current = await nodes.ReadAsync(container, ct);
-        if (current.Key is { } same && same.SameKeyAs(key))
+        var done = await nodes.InstallKeyAsync(container, key, from, question =>
         {
-            Console.WriteLine($"node {container} ({current.Container}) already has this key: proxy ID {key.ProxyId}; nothing changed");
+            Confirm(yes, question, $"refusing to replace node {container}'s key without confirmation: stdin is not a terminal, pass --yes");
+            return true;
+        }, ct);
+        if (done.Result == KeyInstallResult.AlreadyInstalled)
+        {
+            Console.WriteLine($"node {container} ({done.Container}) already has this key: proxy ID {key.ProxyId}; nothing changed");
             return;
         }
-        var was = current.Key is { } k ? $"proxy ID {k.ProxyId}" : current.Missing ? "no key yet" : "an invalid key file";
-        Console.Error.WriteLine($"node {container} ({current.Container}) has {was}; the key from {from} has proxy ID {key.ProxyId}.");
-        Confirm(yes, $"Stop node {container}, replace its key and start it again?",
-            $"refusing to replace node {container}'s key without confirmation: stdin is not a terminal, pass --yes");
-
-        string? kept = null;
-        if (current.Content is not null)
-            kept = KeyBackups.Write(paths.BackupsDir, current.Container, BackupKind.PreRestore, current.Content, DateTime.UtcNow).Path;
-        await nodes.ReplaceAsync(container, key, ct);
-        var after = await nodes.ReadAsync(container, ct);
-        if (after.Key is null || !after.Key.SameKeyAs(key))
-            throw new ConduitException($"node {container}: the key read back from {after.Location} is not the one written{(kept is null ? "" : $"; the previous key is in {kept}")}");
-        if (kept is not null) Console.WriteLine($"previous key kept in {kept}");
-        Console.WriteLine($"node {container} ({current.Container}): key from {from} installed, node started");
+        if (done.KeptBackup is { } kept) Console.WriteLine($"previous key kept in {kept}");
+        Console.WriteLine($"node {container} ({done.Container}): key from {from} installed, node started");
         Console.WriteLine($"proxy ID: {key.ProxyId}");
     }
 

@@ -174,6 +174,7 @@ public sealed class ClusterOperations
         StartGuard.EnsureStartAllowed(Settings, _paths);
         var list = indices.ToArray();
         if (list.Length == 0) return new ClusterReport([]);
+        using var hold = OperationLock.Acquire(_paths, restart ? "restart" : "start", ct);
         if (Settings.BridgeMode) await EnsureNetworkAsync(ct);
         var imageId = await LocalImageIdAsync(ct);
         var outcomes = new NodeOutcome[list.Length];
@@ -293,6 +294,7 @@ public sealed class ClusterOperations
     /// <summary>Stops every container of this instance (also ones above CONTAINER_COUNT).</summary>
     public async Task<ClusterReport> StopAsync(CancellationToken ct)
     {
+        using var hold = OperationLock.Acquire(_paths, "stop", ct);
         var owned = (await ListOwnedAsync(ct)).OrderBy(c => ClusterNames.IndexOf(c.Labels)).ToArray();
         var outcomes = new NodeOutcome[owned.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, owned.Length), Options(ct), async (slot, token) =>
@@ -315,6 +317,8 @@ public sealed class ClusterOperations
     public async Task<ClusterReport> ScaleAsync(int target, bool purge, HostFacts host, CancellationToken ct)
     {
         if (target < 0) throw new UsageException($"scale needs a count of 0 or more, got {target}");
+        // Held from the first read of what exists to the last change: two scales never work from the same list.
+        using var hold = OperationLock.Acquire(_paths, $"scale {target}", ct);
         var owned = await ListOwnedAsync(ct);
         var present = owned.Select(c => ClusterNames.IndexOf(c.Labels)).Where(i => i > 0).ToHashSet();
         var toAdd = Enumerable.Range(1, target).Where(i => !present.Contains(i)).ToArray();

@@ -75,6 +75,33 @@ public sealed class NodeKeys : IDisposable
             if (node.IsFailure) throw new ConduitException($"node {index} ({name}) has the new key but did not start: {node.Detail}");
     }
 
+    /// <summary>
+    /// Gives node <paramref name="index"/> <paramref name="key"/> (restore, import-key, the menu, a bot): the rules
+    /// of a key change live here. Refuses before anything changes when the node cannot take it; nothing happens
+    /// when it has this key already; asks <paramref name="confirm"/> (with what it has now) before stopping it;
+    /// keeps the current key file, even an unreadable one, as a pre-restore backup; reads the key back after the
+    /// node started. Holds the operations lock throughout.
+    /// </summary>
+    public async Task<KeyInstall> InstallKeyAsync(int index, NodeKey key, string from, Confirm confirm, CancellationToken ct)
+    {
+        using var hold = OperationLock.Acquire(_paths, "restore", ct);
+        await EnsureReplaceableAsync(index, ct);
+        var current = await ReadAsync(index, ct);
+        if (current.Key is { } same && same.SameKeyAs(key)) return new KeyInstall(current.Container, KeyInstallResult.AlreadyInstalled, null);
+        var was = current.Key is { } k ? $"proxy ID {k.ProxyId}" : current.Missing ? "no key yet" : "an invalid key file";
+        if (!confirm($"node {index} ({current.Container}) has {was}; the key from {from} has proxy ID {key.ProxyId}: stop node {index}, replace its key and start it again?"))
+            return new KeyInstall(current.Container, KeyInstallResult.NotConfirmed, null);
+
+        string? kept = null;
+        if (current.Content is not null)
+            kept = KeyBackups.Write(_paths.BackupsDir, current.Container, BackupKind.PreRestore, current.Content, DateTime.UtcNow).Path;
+        await ReplaceAsync(index, key, ct);
+        var after = await ReadAsync(index, ct);
+        if (after.Key is null || !after.Key.SameKeyAs(key))
+            throw new ConduitException($"node {index}: the key read back from {after.Location} is not the one written{(kept is null ? "" : $"; the previous key is in {kept}")}");
+        return new KeyInstall(current.Container, KeyInstallResult.Installed, kept);
+    }
+
     async Task<T> Guard<T>(Func<Task<T>> work)
     {
         try
@@ -93,3 +120,8 @@ public sealed class NodeKeys : IDisposable
 
     public void Dispose() => _engine.Dispose();
 }
+
+public enum KeyInstallResult { Installed, AlreadyInstalled, NotConfirmed }
+
+/// <param name="KeptBackup">the pre-restore backup of the key the node had, when it had a file</param>
+public sealed record KeyInstall(string Container, KeyInstallResult Result, string? KeptBackup);

@@ -37,6 +37,7 @@ public sealed class Installer(ConduitPaths paths, TextWriter output, string manP
         // Remember which folders this install creates, so uninstall leaves the host as it found it.
         foreach (var dir in new[] { paths.Home, paths.BinDir, paths.CronDir, paths.SystemdDir, paths.SysctlDir, paths.LimitsDir, Path.GetDirectoryName(paths.ManPageFile)! })
             state.NoteMissing(dir);
+        using var hold = OperationLock.Acquire(paths, "install", ct);
         state.Begin();
 
         var settings = WriteSettings(options, plan, host);

@@ -68,6 +68,7 @@ public sealed class Migration(ConduitPaths paths, TextWriter output, string manP
 
     public async Task RunAsync(string name, bool dryRun, CancellationToken ct)
     {
+        using var hold = dryRun ? null : OperationLock.Acquire(paths, "migrate", ct);
         var host = HostFacts.Current();
         var (kept, leftOut) = ParseOldSettings(paths.SettingsFile, host);
         if (name != "conduit") kept.Insert(0, ("CONTAINER_NAME", name));

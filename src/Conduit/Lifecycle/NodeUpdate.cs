@@ -16,6 +16,7 @@ public sealed class NodeUpdate(ConduitPaths paths, TextWriter output)
 
     public async Task RunAsync(string? image, bool pull, CancellationToken ct)
     {
+        using var hold = OperationLock.Acquire(paths, "update", ct);
         var host = HostFacts.Current();
         var settings = image is not null && image != ConduitSettings.Load(paths.SettingsFile, host).Image
             ? ConduitSettings.SetValue(paths.SettingsFile, "CONDUIT_IMAGE", image, null, host)

@@ -18,6 +18,8 @@ public sealed class Uninstaller(ConduitPaths paths, TextWriter output)
 
     public async Task RunAsync(bool purge, string procSys, CancellationToken ct)
     {
+        // Nothing installed: no lock folder is made just to remove nothing.
+        using var hold = Directory.Exists(paths.Home) ? OperationLock.Acquire(paths, "uninstall", ct) : null;
         var settings = ConduitSettings.Load(paths.SettingsFile);
         var state = InstallState.Load(paths);
 

@@ -26,6 +26,7 @@ public sealed class HealthRunner(ConduitPaths paths, ConduitSettings settings, I
     public async Task<List<HealthRow>> RunAsync(bool repair, CancellationToken ct)
     {
         var rows = new List<HealthRow>();
+        using var hold = repair ? OperationLock.Acquire(paths, "health --repair", ct) : null;
         DockerEngine? engine = await ConnectDockerAsync(repair, rows, ct);
         try
         {
