@@ -231,7 +231,9 @@ public sealed class ViewCommands
         await DockerEngine.RunAsync(async engine =>
         {
             var source = new DockerNodeSource(engine, new ClusterOperations(engine, settings, CliApp.Paths));
-            var collector = new SnapshotCollector(source, settings, CounterBaselines.Load(CliApp.Paths.StateDir),
+            var baselines = CounterBaselines.Load(CliApp.Paths.StateDir);
+            if (baselines.Problem is { } problem) Console.Error.WriteLine($"conduit: {problem}");
+            var collector = new SnapshotCollector(source, settings, baselines,
                 new HostResources(), http, TrackerAddress(settings), () => DateTimeOffset.UtcNow, () => BalancerState(settings));
             await work(collector, source);
             return 0;

@@ -35,7 +35,7 @@ public sealed class HostChanges
         if (!File.Exists(changes._statePath)) return changes;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(changes._statePath));
+            using var doc = JsonDocument.Parse(RegularFile.ReadAll(changes._statePath, 16 << 20, "a change record"));
             foreach (var f in doc.RootElement.GetProperty("files").EnumerateArray())
                 changes._files.Add(new FileChange(
                     f.GetProperty("path").GetString()!,
@@ -46,9 +46,9 @@ public sealed class HostChanges
                 changes._values.Add(new ValueChange(
                     v.GetProperty("key").GetString()!, v.GetProperty("previous").GetString()!, v.GetProperty("applied").GetString()!));
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new ConduitException($"{changes._statePath}: unreadable change record ({e.GetType().Name}); fix or delete it");
+            throw new ConduitException($"{changes._statePath}: unreadable change record ({e.GetType().Name}); fix it or move it aside (conduit then forgets what it changed, and cannot revert it)");
         }
         return changes;
     }

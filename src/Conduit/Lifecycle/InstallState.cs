@@ -20,6 +20,8 @@ public sealed class InstallState
     /// <summary>Folders the first install created (uninstall removes them again when they are empty).</summary>
     public List<string> CreatedDirs { get; } = [];
 
+    const int MaxBytes = 1 << 20;
+
     public static string PathFor(ConduitPaths paths) => Path.Combine(paths.StateDir, "install.json");
 
     public static InstallState Load(ConduitPaths paths)
@@ -28,7 +30,7 @@ public sealed class InstallState
         if (!File.Exists(state._path)) return state;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(state._path));
+            using var doc = JsonDocument.Parse(RegularFile.ReadAll(state._path, MaxBytes, "the install record"));
             var root = doc.RootElement;
             if (root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
                 foreach (var s in steps.EnumerateArray())
@@ -39,9 +41,11 @@ public sealed class InstallState
                     if (d.GetString() is { } dir) state.CreatedDirs.Add(dir);
             state.Binary = root.TryGetProperty("binary", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString() : null;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            throw new ConduitException($"{state._path}: not valid JSON ({e.Message}); delete it and run `conduit install` again");
+            // Wrong shapes ("steps": [1], an array at the top) throw InvalidOperationException from the readers.
+            var why = e is JsonException ? "not valid JSON" : "not an install record";
+            throw new ConduitException($"{state._path}: {why} ({SafeText.Excerpt(e.Message, 80)}); move it aside and run `conduit install` again");
         }
         return state;
     }

@@ -38,11 +38,25 @@ internal sealed class CounterBaselines
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
         {
-            // A damaged state file must not stop the views: start over from the nodes' own counters.
+            // A damaged state file must not stop the views: start over from the nodes' own counters, with the bad
+            // file kept aside (never silently zeroed: the totals it held can be read back from the copy).
             baselines._nodes.Clear();
+            var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}";
+            try
+            {
+                File.Move(path, aside);
+                baselines.Problem = $"{path} was unreadable ({e.GetType().Name}); kept as {aside}, node totals count from now";
+            }
+            catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+            {
+                baselines.Problem = $"{path} is unreadable ({e.GetType().Name}) and could not be moved aside ({io.Message}); node totals count from now";
+            }
         }
         return baselines;
     }
+
+    /// <summary>Set when the saved baselines could not be read: what happened to them, for the front end to say.</summary>
+    public string? Problem { get; private set; }
 
     /// <summary>Records a reading and returns the node's cumulative (up, down) bytes.</summary>
     public (long Up, long Down) Observe(string node, long bytesUp, long bytesDown, double? uptimeSeconds)
