@@ -320,7 +320,9 @@ public sealed class ClusterOperations
         // Held from the first read of what exists to the last change: two scales never work from the same list.
         using var hold = OperationLock.Acquire(_paths, $"scale {target}", ct);
         var owned = await ListOwnedAsync(ct);
-        var present = owned.Select(c => ClusterNames.IndexOf(c.Labels)).Where(i => i > 0).ToHashSet();
+        // A node created but never started is a scale cut short (Docker lost between create and start): finish it.
+        // One the user stopped (state "exited") stays stopped.
+        var present = owned.Where(c => c.State != "created").Select(c => ClusterNames.IndexOf(c.Labels)).Where(i => i > 0).ToHashSet();
         var toAdd = Enumerable.Range(1, target).Where(i => !present.Contains(i)).ToArray();
         if (toAdd.Length > 0) StartGuard.EnsureStartAllowed(Settings, _paths);
         Settings = ConduitSettings.SetValue(_paths.SettingsFile, "CONTAINER_COUNT", target.ToString(CultureInfo.InvariantCulture), null, host);
