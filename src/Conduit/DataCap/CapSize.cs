@@ -27,11 +27,11 @@ public static partial class CapSize
         };
         if (gb <= 0) throw new UsageException($"cap set: the size must be above 0, got '{SafeText.Excerpt(text)}' (`conduit cap remove` turns the cap off)");
         if (gb > MaxGb) throw new UsageException($"cap set: '{SafeText.Excerpt(text)}' is above the largest cap, {MaxGb.ToString(CultureInfo.InvariantCulture)} GB");
-        if (gb * (1L << 30) < 1 << 20) throw new UsageException($"cap set: '{SafeText.Excerpt(text)}' is below the smallest cap, 1 MB");
+        if (Bytes(gb) < 1) throw new UsageException($"cap set: '{SafeText.Excerpt(text)}' is below one byte");
         return gb;
     }
 
-    /// <summary>The DATA_CAP_GB text for a size: enough digits that 1 MB steps survive.</summary>
+    /// <summary>The DATA_CAP_GB text for a size: nine decimals, so even kilobyte caps (tests) survive.</summary>
     public static string Format(double gb) => gb.ToString("0.#########", CultureInfo.InvariantCulture);
 
     public static long Bytes(double gb) => (long)Math.Round(gb * (1L << 30));
