@@ -157,7 +157,7 @@ public sealed partial class ServicesTests
         Assert.False(File.Exists(root.Combine("etc", "cron.d", "conduit"))); // never both: jobs would run twice
         var r = ConduitProcess.RunIn(root, "services", "remove");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal(7, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed"))); // six units and the manual
+        Assert.Equal(9, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed"))); // eight units and the manual
         Assert.Empty(Directory.GetFiles(root.Combine("etc", "systemd", "system")));
         Assert.False(File.Exists(root.Combine("usr", "local", "share", "man", "man1", "conduit.1")));
         Assert.Equal(2, ConduitProcess.RunIn(root, "services", "install", "--mode", "upstart").ExitCode);
