@@ -221,6 +221,13 @@ public sealed class CapEnforcementTests
         r = Run(box, day5, "cap", "show");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("2027-01-05 00:00 UTC (in 31 days)", r.Stdout);
+        r = Run(box, day5, "status", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var cap = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("data_cap");
+        Assert.Equal(31, cap.GetProperty("days_to_reset").GetInt32());
+        Assert.Equal("2027-01-05T00:00:00Z", cap.GetProperty("next_reset").GetString());
+        Assert.Equal("normal", cap.GetProperty("nodes").GetString());
+        Assert.False(cap.GetProperty("exceeded").GetBoolean());
     }
 
     [Fact]
@@ -256,6 +263,31 @@ public sealed class CapEnforcementTests
         Assert.Contains("data cap reached: 1 nodes stopped", r.Stdout);
         Assert.False(box.Inspect(box.Names.Container(1))!.State!.Running);
         Assert.Equal(1, Run(box, now, "start").ExitCode);
+        var status = Run(box, now, "status", "--json");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        var cap = JsonDocument.Parse(status.Stdout).RootElement.GetProperty("data_cap");
+        Assert.True(cap.GetProperty("exceeded").GetBoolean());
+        Assert.Equal("stopped", cap.GetProperty("nodes").GetString());
+
+        // Raising the cap above the usage brings the node back; `cap reset` starts the count again.
+        r = Run(box, now, "cap", "set", "1GB");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("nodes back to their normal spec: 1 of 1", r.Stdout);
+        Assert.True(box.Inspect(box.Names.Container(1))!.State!.Running);
+        r = Run(box, now, "cap", "reset");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("data cap count restarted", r.Stdout);
+        Assert.InRange(Show(box, now).GetProperty("used_bytes").GetInt64(), 0, 200_000);
+
+        // Stopped again; removing the cap brings the node back too.
+        r = Run(box, now, "cap", "set", "0.000001GB");
+        await DockerSandbox.WaitUntil(async () =>
+        {
+            r = Run(box, now, "cap", "check");
+            await Task.Delay(500);
+            return Show(box, now).GetProperty("nodes").GetString() == "stopped";
+        }, "the node stopped again", seconds: 30);
+        Assert.False(box.Inspect(box.Names.Container(1))!.State!.Running);
         r = Run(box, now, "cap", "remove");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("nodes back to their normal spec: 1 of 1", r.Stdout);
