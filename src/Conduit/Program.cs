@@ -33,5 +33,6 @@ app.Add<TrackCommands>();
 app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();
 app.Add<EbpfCommands>();
+app.Add<CapCommands>("cap");
 
 return CliApp.Run(app, args);

@@ -177,6 +177,10 @@ public sealed class ViewCommands
         w.WriteNumber("cap_bytes", s.DataCap.CapBytes);
         w.WriteNumber("used_bytes", s.DataCap.UsedBytes);
         w.WriteBoolean("exceeded", s.DataCap.Exceeded);
+        w.WriteNumber("percent", Math.Round(s.DataCap.Percent, 2));
+        if (s.DataCap.Level is { } level) w.WriteString("nodes", level);
+        if (s.DataCap.NextReset is { } next) w.WriteString("next_reset", next.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        if (s.DataCap.DaysToReset is { } days) w.WriteNumber("days_to_reset", days);
         w.WriteEndObject();
         w.WriteString("load_balancer", s.LoadBalancer);
         w.WriteEndObject();
@@ -234,7 +238,8 @@ public sealed class ViewCommands
             var baselines = CounterBaselines.Load(CliApp.Paths.StateDir);
             if (baselines.Problem is { } problem) Console.Error.WriteLine($"conduit: {problem}");
             var collector = new SnapshotCollector(source, settings, baselines,
-                new HostResources(), http, TrackerAddress(settings), () => DateTimeOffset.UtcNow, () => BalancerState(settings));
+                new HostResources(), http, TrackerAddress(settings), () => DateTimeOffset.UtcNow, () => BalancerState(settings),
+                () => new DataCap.DataCapOperations(CliApp.Paths, DataCap.CapClock.From(Environment.GetEnvironmentVariable)).ViewState());
             await work(collector, source);
             return 0;
         }, ct);

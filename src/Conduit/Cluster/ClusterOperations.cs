@@ -36,7 +36,8 @@ public sealed class ClusterOperations
     /// <summary>Key files on the node volumes (identity's backup/restore use this too).</summary>
     public NodeDataAccess Data { get; }
 
-    public ContainerSpec Spec(int index) => ContainerSpec.For(Settings, index);
+    /// <summary>Node N's spec: the settings', reduced while the data cap throttles (<see cref="StartGuard.Throttle"/>).</summary>
+    public ContainerSpec Spec(int index) => ContainerSpec.For(Settings, index, StartGuard.Throttle(Settings, _paths));
 
     // ---------------- status ----------------
 

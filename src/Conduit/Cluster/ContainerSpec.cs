@@ -46,11 +46,13 @@ public sealed record ContainerSpec(
     public const long LogMaxSizeBytes = 15L << 20;
     public const int LogMaxFiles = 3;
 
-    public static ContainerSpec For(ConduitSettings settings, int index)
+    /// <param name="throttle">reduced limits the data cap imposes near its limit (null: the settings' own)</param>
+    public static ContainerSpec For(ConduitSettings settings, int index, NodeThrottle? throttle = null)
     {
         if (index < 1) throw new ArgumentOutOfRangeException(nameof(index), "container index starts at 1");
         var names = new ClusterNames(settings.ContainerName);
         var node = settings.ForContainer(index);
+        if (throttle is not null) node = throttle.Apply(node);
         var metricsPort = settings.MetricsPortBase + index;
         var bridge = settings.BridgeMode;
         var command = new List<string> { "start", "--data-dir", DataDir };

@@ -72,8 +72,9 @@ internal sealed record TrackerState(bool Running, string Detail, long Packets, l
     public static TrackerState NotRunning(string detail = "tracker not running") => new(false, detail, 0, 0, 0, 0, []);
 }
 
-/// <summary>Data cap (DATA_CAP_GB counts GiB, 2^30 bytes): <see cref="CapBytes"/> 0 means no cap.</summary>
-internal sealed record DataCapState(long CapBytes, long UsedBytes, string? Interface)
+/// <summary>Data cap (DATA_CAP_GB counts GiB, 2^30 bytes): <see cref="CapBytes"/> 0 means no cap.
+/// <see cref="Level"/> (normal, throttled, stopped) and the reset fields come from the data cap job's persisted count.</summary>
+internal sealed record DataCapState(long CapBytes, long UsedBytes, string? Interface, string? Level = null, DateTimeOffset? NextReset = null, int? DaysToReset = null)
 {
     public bool Enabled => CapBytes > 0;
     public double Percent => CapBytes > 0 ? 100.0 * UsedBytes / CapBytes : 0;

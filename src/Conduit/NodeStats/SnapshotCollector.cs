@@ -30,7 +30,7 @@ internal interface INodeSource
 /// </summary>
 internal sealed class SnapshotCollector(
     INodeSource source, ConduitSettings settings, CounterBaselines baselines, HostResources host, HttpClient http,
-    string trackerAddress, Func<DateTimeOffset> clock, Func<string>? bridgeBalancer = null)
+    string trackerAddress, Func<DateTimeOffset> clock, Func<string>? bridgeBalancer = null, Func<DataCapState?>? dataCap = null)
 {
     /// <summary>Shortest window over which a first CPU figure is computed (a one-shot `status`).</summary>
     public static readonly TimeSpan MinimumSampleWindow = TimeSpan.FromMilliseconds(120);
@@ -84,10 +84,30 @@ internal sealed class SnapshotCollector(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* read-only state: figures still shown */ }
 
         return new ClusterStatsSnapshot(clock(), Summary(settings), containers, ClusterTotals.Of(containers), hostUsage,
-            DataCap(settings, host, hostNow), tracker, LoadBalancer());
+            dataCap?.Invoke() ?? DataCap(settings, host, hostNow), tracker, LoadBalancer());
     }
 
-    async Task<(NodeReading Reading, string? Problem)> ReadNodeAsync(NodeTarget node, CancellationToken ct)
+    Task<(NodeReading Reading, string? Problem)> ReadNodeAsync(NodeTarget node, CancellationToken ct) => ReadNodeAsync(source, http, node, ct);
+
+    /// <summary>
+    /// The nodes' cumulative bytes (up + down) through the restart-proof baselines, summed over every node the
+    /// baselines know (stopped ones keep their last totals): what the data cap's `nodes` source counts.
+    /// </summary>
+    internal static async Task<long> CumulativeBytesAsync(INodeSource source, HttpClient http, CounterBaselines baselines, CancellationToken ct)
+    {
+        var nodes = await source.ListAsync(ct).ConfigureAwait(false);
+        var readings = await Task.WhenAll(nodes.Select(n => ReadNodeAsync(source, http, n, ct))).ConfigureAwait(false);
+        for (var i = 0; i < nodes.Count; i++)
+            if (nodes[i].Running && readings[i].Reading is { BytesUp: { } up, BytesDown: { } down } r)
+                baselines.Observe(nodes[i].Name, up, down, r.UptimeSeconds);
+        baselines.Save();
+        long total = 0;
+        foreach (var e in baselines.Nodes.Values) total += e.TotalUp + e.TotalDown;
+        return total;
+    }
+
+    /// <summary>One node's counters: metrics endpoint, else the 1.x stats file, else the last [STATS] log line.</summary>
+    static async Task<(NodeReading Reading, string? Problem)> ReadNodeAsync(INodeSource source, HttpClient http, NodeTarget node, CancellationToken ct)
     {
         if (!node.Running) return (NodeReading.Empty, null);
         string? why = null;

@@ -315,6 +315,8 @@ internal static class Views
         if (!d.Enabled) return "off";
         var text = $"{Units.Binary(d.UsedBytes)} of {Units.Binary(d.CapBytes)} ({Format.Percent(d.Percent)})";
         if (d.Interface is not null) text += $" on {d.Interface}";
+        if (d.Level == "throttled") text += ", nodes THROTTLED";
+        if (d.NextReset is { } next) text += $", resets {next.ToUniversalTime():yyyy-MM-dd} (in {d.DaysToReset} days)";
         return d.Exceeded ? text + ", EXCEEDED: nodes stay stopped" : text;
     }
 

@@ -41,13 +41,15 @@ public sealed partial class ServicesTests
         Assert.Contains("systemd is not running this root: files written, not enabled", r.Stdout);
         var dir = root.Combine("etc", "systemd", "system");
         var units = Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(["conduit-health.service", "conduit-health.timer", "conduit-tracker.service", "conduit-watchdog.service", "conduit-watchdog.timer", "conduit.service"], units);
+        Assert.Equal(["conduit-cap.service", "conduit-cap.timer", "conduit-health.service", "conduit-health.timer", "conduit-tracker.service", "conduit-watchdog.service", "conduit-watchdog.timer", "conduit.service"], units);
 
         var main = ParseUnit(File.ReadAllText(Path.Combine(dir, "conduit.service")));
         Assert.Contains("docker.service", main["Unit"]["After"][0]);
         Assert.Equal(["docker.service"], main["Unit"]["Requires"]);
         Assert.Equal(["/usr/local/bin/conduit"], main["Unit"]["ConditionFileIsExecutable"]);
         Assert.Equal(["/usr/local/bin/conduit start"], main["Service"]["ExecStart"]);
+        // The data cap's pass runs before the nodes start at boot; its failure never blocks the boot.
+        Assert.Equal(["-/usr/local/bin/conduit cap check --quiet"], main["Service"]["ExecStartPre"]);
         Assert.Equal(["multi-user.target"], main["Install"]["WantedBy"]);
         var tracker = ParseUnit(File.ReadAllText(Path.Combine(dir, "conduit-tracker.service")));
         Assert.Equal(["/usr/local/bin/conduit track --service"], tracker["Service"]["ExecStart"]);
@@ -66,7 +68,7 @@ public sealed partial class ServicesTests
             Assert.Equal(["yes"], s["ProtectHome"]);
             Assert.Contains(s["Environment"], e => e.Contains($"CONDUIT_HOME={root.Combine("opt", "conduit")}"));
         }
-        foreach (var (timer, every, service) in new[] { ("conduit-health.timer", "5min", "conduit-health.service"), ("conduit-watchdog.timer", "1min", "conduit-watchdog.service") })
+        foreach (var (timer, every, service) in new[] { ("conduit-health.timer", "5min", "conduit-health.service"), ("conduit-watchdog.timer", "1min", "conduit-watchdog.service"), ("conduit-cap.timer", "1min", "conduit-cap.service") })
         {
             var t = ParseUnit(File.ReadAllText(Path.Combine(dir, timer)));
             Assert.Equal([every], t["Timer"]["OnUnitActiveSec"]);
@@ -75,6 +77,7 @@ public sealed partial class ServicesTests
         }
         Assert.Equal(["/usr/local/bin/conduit health --repair --quiet"], ParseUnit(File.ReadAllText(Path.Combine(dir, "conduit-health.service")))["Service"]["ExecStart"]);
         Assert.Equal(["/usr/local/bin/conduit watchdog"], ParseUnit(File.ReadAllText(Path.Combine(dir, "conduit-watchdog.service")))["Service"]["ExecStart"]);
+        Assert.Equal(["/usr/local/bin/conduit cap check --quiet"], ParseUnit(File.ReadAllText(Path.Combine(dir, "conduit-cap.service")))["Service"]["ExecStart"]);
 
         // systemd's own verifier, offline against this root (it is installed here even though systemd is not PID 1).
         if (ProcessRunner.Exists("systemd-analyze"))
@@ -94,7 +97,7 @@ public sealed partial class ServicesTests
     private static partial Regex CronField();
 
     [Fact]
-    public void Cron_fallback_has_the_four_jobs_and_remove_restores_what_was_there()
+    public void Cron_fallback_has_the_five_jobs_and_remove_restores_what_was_there()
     {
         using var root = new TempRoot();
         var cron = root.Write("etc/cron.d/conduit", "# the old bash manager's jobs\n*/5 * * * * root /opt/conduit/health-check.sh\n");
@@ -120,7 +123,11 @@ public sealed partial class ServicesTests
         Assert.Contains(jobs, j => j.When == "@reboot" && j.Command.Contains("/usr/local/bin/conduit track --service"));
         Assert.Contains(jobs, j => j.When == "*/5 * * * *" && j.Command.StartsWith("/usr/local/bin/conduit health --repair"));
         Assert.Contains(jobs, j => j.When == "* * * * *" && j.Command.StartsWith("/usr/local/bin/conduit watchdog"));
-        Assert.Equal(4, jobs.Count);
+        Assert.Contains(jobs, j => j.When == "* * * * *" && j.Command.StartsWith("/usr/local/bin/conduit cap check --quiet"));
+        // At boot the cap's pass runs before the start.
+        var bootLine = jobs.Single(j => j.When == "@reboot" && j.Command.Contains("conduit start")).Command;
+        Assert.True(bootLine.IndexOf("conduit cap check", StringComparison.Ordinal) is > 0 and var at && at < bootLine.IndexOf("conduit start", StringComparison.Ordinal), bootLine);
+        Assert.Equal(5, jobs.Count);
         // The boot line is valid shell
         var boot = jobs.Single(j => j.Command.Contains("conduit start")).Command;
         Assert.True(ProcessRunner.Run("sh", "-n", "-c", boot).Ok);
@@ -150,7 +157,7 @@ public sealed partial class ServicesTests
         Assert.False(File.Exists(root.Combine("etc", "cron.d", "conduit"))); // never both: jobs would run twice
         var r = ConduitProcess.RunIn(root, "services", "remove");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal(7, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed"))); // six units and the manual
+        Assert.Equal(9, r.Stdout.Split('\n').Count(l => l.EndsWith(": removed"))); // eight units and the manual
         Assert.Empty(Directory.GetFiles(root.Combine("etc", "systemd", "system")));
         Assert.False(File.Exists(root.Combine("usr", "local", "share", "man", "man1", "conduit.1")));
         Assert.Equal(2, ConduitProcess.RunIn(root, "services", "install", "--mode", "upstart").ExitCode);

@@ -8,7 +8,7 @@ public sealed record ServiceFile(string Name, string Content);
 
 /// <summary>
 /// The unit, timer and cron files that start the cluster at boot, keep the tracker running and run the health
-/// check (5 min) and nginx watchdog (1 min). Nothing on these paths ever prompts: stdin is /dev/null.
+/// check (5 min), nginx watchdog (1 min) and data cap check (1 min, and at boot before the nodes start). Nothing on these paths ever prompts: stdin is /dev/null.
 /// </summary>
 public sealed class ServiceFiles(ConduitPaths paths)
 {
@@ -16,10 +16,13 @@ public sealed class ServiceFiles(ConduitPaths paths)
     public const string Binary = "/usr/local/bin/conduit";
 
     public static readonly string[] Units =
-        ["conduit.service", "conduit-tracker.service", "conduit-health.service", "conduit-health.timer", "conduit-watchdog.service", "conduit-watchdog.timer"];
+        ["conduit.service", "conduit-tracker.service", "conduit-health.service", "conduit-health.timer", "conduit-watchdog.service", "conduit-watchdog.timer", "conduit-cap.service", "conduit-cap.timer"];
 
     /// <summary>Units enabled at install: the cluster at boot, the tracker, and the two timers.</summary>
-    public static readonly string[] Enabled = ["conduit.service", "conduit-tracker.service", "conduit-health.timer", "conduit-watchdog.timer"];
+    public static readonly string[] Enabled = ["conduit.service", "conduit-tracker.service", "conduit-health.timer", "conduit-watchdog.timer", "conduit-cap.timer"];
+
+    /// <summary>What install starts and remove stops (conduit.service is left as it is: stopping it stops the cluster).</summary>
+    public static readonly string[] Background = ["conduit-tracker.service", "conduit-health.timer", "conduit-watchdog.timer", "conduit-cap.timer"];
 
     public const string CronName = "conduit";
 
@@ -50,7 +53,10 @@ public sealed class ServiceFiles(ConduitPaths paths)
             [Service]
             Type=oneshot
             RemainAfterExit=yes
-            {Env}ExecStart={Binary} start
+            # The data cap's pass first: a period that ended while the host was down restores the nodes, a cap
+            # reached keeps them down (start then refuses, saying until when). Its failure never blocks the boot.
+            {Env}ExecStartPre=-{Binary} cap check --quiet
+            ExecStart={Binary} start
             ExecStop={Binary} stop
             # Image pulls on a slow link take a while.
             TimeoutStartSec=15min
@@ -91,6 +97,8 @@ public sealed class ServiceFiles(ConduitPaths paths)
         Timer("conduit-health.timer", "Run the conduit health check every 5 minutes", "conduit-health.service", "3min", "5min", "30s"),
         OneShot("conduit-watchdog.service", "Conduit nginx watchdog (bridge mode)", "watchdog"),
         Timer("conduit-watchdog.timer", "Run the conduit nginx watchdog every minute", "conduit-watchdog.service", "1min", "1min", "5s"),
+        OneShot("conduit-cap.service", "Conduit data cap enforcement (throttle at 90%, stop at 100%)", "cap check --quiet"),
+        Timer("conduit-cap.timer", "Run the conduit data cap check every minute", "conduit-cap.service", "1min", "1min", "5s"),
     ];
 
     ServiceFile OneShot(string name, string description, string arguments) => new(name, $"""
@@ -135,10 +143,11 @@ public sealed class ServiceFiles(ConduitPaths paths)
         sb.Append("# Written by `conduit services install` (systemd is not running here); `conduit services remove` deletes it.\n");
         sb.Append("SHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
         sb.Append($"CONDUIT_HOME={Home}\nNO_COLOR=1\n");
-        sb.Append($"@reboot root i=0; while [ $i -lt 60 ] && ! docker info >/dev/null 2>&1; do i=$((i+1)); sleep 2; done; {Binary} start {quiet}/boot.log 2>&1\n");
+        sb.Append($"@reboot root i=0; while [ $i -lt 60 ] && ! docker info >/dev/null 2>&1; do i=$((i+1)); sleep 2; done; {Binary} cap check --quiet {quiet}/cap.log 2>&1; {Binary} start {quiet}/boot.log 2>&1\n");
         sb.Append($"@reboot root {Binary} track --service {quiet}/tracker.log 2>&1\n");
         sb.Append($"*/5 * * * * root {Binary} health --repair --quiet {quiet}/health.log 2>&1\n");
         sb.Append($"* * * * * root {Binary} watchdog {quiet}/watchdog.log 2>&1\n");
+        sb.Append($"* * * * * root {Binary} cap check --quiet {quiet}/cap.log 2>&1\n");
         return new ServiceFile(CronName, sb.ToString());
     }
 }

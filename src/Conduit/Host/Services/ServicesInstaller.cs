@@ -58,7 +58,7 @@ public sealed class ServicesInstaller(ConduitPaths paths)
             {
                 Systemctl(done, "daemon-reload");
                 Systemctl(done, ["enable", .. ServiceFiles.Enabled]);
-                Systemctl(done, "start", "conduit-tracker.service", "conduit-health.timer", "conduit-watchdog.timer");
+                Systemctl(done, ["start", .. ServiceFiles.Background]);
                 changes.RecordValue("systemd enabled", "", string.Join(' ', ServiceFiles.Enabled));
                 changes.Save();
             }
@@ -76,7 +76,7 @@ public sealed class ServicesInstaller(ConduitPaths paths)
         {
             if (DriveSystemd)
             {
-                Systemctl(done, "disable", "--now", "conduit-tracker.service", "conduit-health.timer", "conduit-watchdog.timer");
+                Systemctl(done, ["disable", "--now", .. ServiceFiles.Background]);
                 // Only disabled, not stopped: stopping it would run its ExecStop and take the cluster down.
                 Systemctl(done, "disable", "conduit.service");
             }
