@@ -154,3 +154,25 @@ public static class NodeOptions
 
     static string Num(long v) => v.ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>The lines `conduit status` adds for personal clients and reduced hours (none when neither is set).</summary>
+public static class NodeOptionsStatus
+{
+    public static IReadOnlyList<string> Lines(ConduitSettings s, DateTimeOffset now)
+    {
+        var lines = new List<string>();
+        var state = PersonalOperations.State(s);
+        if (state.Configured || !state.ClientsOff)
+        {
+            var compartment = state.Id is { } id ? $"compartment {id[..8]}… \"{state.Name}\"" : "NO compartment (`conduit personal new`)";
+            var limits = state.Overrides.Count == 0 ? $"{state.MaxPersonalClients} per node"
+                : $"{state.MaxPersonalClients} per node, " + string.Join(", ", state.Overrides.OrderBy(o => o.Key).Select(o => $"node {o.Key}: {o.Value}"));
+            lines.Add($"Personal clients: {limits}, {compartment} (share token: `conduit personal show`)");
+        }
+        if (ReducedHours.From(s) is { } reduced)
+            lines.Add($"Reduced hours: {reduced.Describe()} ({(reduced.Contains(now) ? "in force now" : "not now")})");
+        else if (s.IsSet("REDUCED_START") || s.IsSet("REDUCED_END"))
+            lines.Add("Reduced hours: incomplete (set both REDUCED_START and REDUCED_END)");
+        return lines;
+    }
+}

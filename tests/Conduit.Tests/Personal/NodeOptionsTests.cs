@@ -72,6 +72,18 @@ public class NodeOptionsTests
     }
 
     [Fact]
+    public void Status_lines_say_what_is_set_and_whether_reduced_hours_are_in_force()
+    {
+        Assert.Empty(NodeOptionsStatus.Lines(Parse(""), DateTimeOffset.UtcNow));
+        var s = Parse($"MAX_PERSONAL_CLIENTS=2\nMAX_PERSONAL_CLIENTS_3=7\nCOMPARTMENT_ID={Id}\nCOMPARTMENT_NAME=home\nREDUCED_START=22:00\nREDUCED_END=06:00\nREDUCED_BANDWIDTH=1.5\n");
+        var night = NodeOptionsStatus.Lines(s, new DateTimeOffset(2026, 3, 1, 23, 30, 0, TimeSpan.Zero));
+        Assert.Equal(
+            ["Personal clients: 2 per node, node 3: 7, compartment AAECAwQF… \"home\" (share token: `conduit personal show`)",
+             "Reduced hours: 22:00-06:00 UTC: 1.5 Mbps (in force now)"], night);
+        Assert.EndsWith("(not now)", NodeOptionsStatus.Lines(s, new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero))[1]);
+    }
+
+    [Fact]
     public void Personal_mode_with_no_common_clients_is_allowed()
     {
         var s = Parse($"MAX_CLIENTS=0\nMAX_PERSONAL_CLIENTS=10\nCOMPARTMENT_ID={Id}\n");

@@ -60,6 +60,10 @@ public sealed class PersonalNodeTests(StandinCliImages images) : IClassFixture<S
         Assert.Contains("InproxyReducedEndTime=06:00", cmd);
         Assert.Contains("InproxyReducedMaxCommonClients=10", cmd);
         Assert.Equal(id, After(cmd, "--compartment-id"));
+        var status = box.Conduit("status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("Reduced hours: 22:00-06:00 UTC: max 10 common clients (", status.Stdout);
+        Assert.Contains($"Personal clients: 3 per node, compartment {id[..8]}", status.Stdout);
     }
 
     [Fact]
