@@ -33,5 +33,6 @@ app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();
 app.Add<EbpfCommands>();
 app.Add<PersonalCommands>("personal");
+app.Add<DoctorCommands>();
 
 return CliApp.Run(app, args);
