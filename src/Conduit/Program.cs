@@ -34,5 +34,7 @@ app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();
 app.Add<EbpfCommands>();
 app.Add<CapCommands>("cap");
+app.Add<PersonalCommands>("personal");
+app.Add<DoctorCommands>();
 
 return CliApp.Run(app, args);

@@ -65,6 +65,12 @@ public sealed class ClusterCommands
             }
             return await work(new ClusterOperations(engine, settings, CliApp.Paths), ct);
         }, ct);
+        Print(report, verb);
+    }
+
+    /// <summary>One line per node; failures on stderr and exit 1 (personal new/set print their restart with it).</summary>
+    internal static void Print(ClusterReport report, string verb)
+    {
         foreach (var node in report.Nodes)
         {
             var line = $"{node.Name,-20} {Describe(node.Action)}";

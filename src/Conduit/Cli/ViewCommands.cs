@@ -110,7 +110,12 @@ public sealed class ViewCommands
         {
             var snapshot = await collector.CollectAsync(ct);
             if (json) Terminal.WriteJson(w => WriteStatusJson(w, source.Last!, snapshot));
-            else Screen.Print(Views.Status(snapshot));
+            else
+            {
+                Screen.Print(Views.Status(snapshot));
+                foreach (var line in Personal.NodeOptionsStatus.Lines(ConduitSettings.Load(CliApp.Paths.SettingsFile), DateTimeOffset.UtcNow))
+                    Console.WriteLine(line);
+            }
         }, ct);
     }
 

@@ -37,7 +37,13 @@ public sealed class ClusterOperations
     public NodeDataAccess Data { get; }
 
     /// <summary>Node N's spec: the settings', reduced while the data cap throttles (<see cref="StartGuard.Throttle"/>).</summary>
-    public ContainerSpec Spec(int index) => ContainerSpec.For(Settings, index, StartGuard.Throttle(Settings, _paths));
+    public ContainerSpec Spec(int index) => ContainerSpec.For(Settings, index, _cli, StartGuard.Throttle(Settings, _paths));
+
+    ImageCli? _cli;
+
+    /// <summary>What the configured image's CLI accepts (probed once per image ID; see <see cref="ImageCliProbe"/>).</summary>
+    public async Task<ImageCli> ImageCliAsync(CancellationToken ct) =>
+        _cli ??= await ImageCliProbe.DetectAsync(_engine, Settings, _paths, Names, ct);
 
     // ---------------- status ----------------
 
@@ -53,6 +59,7 @@ public sealed class ClusterOperations
         }
         var indices = Enumerable.Range(1, Settings.ContainerCount).Union(byIndex.Keys).Order().ToArray();
         var imageId = byIndex.Count > 0 ? await LocalImageIdAsync(ct) : null;
+        if (byIndex.Count > 0) await ImageCliAsync(ct);
         var statuses = new ContainerStatus[indices.Length];
         // Read-only calls: a wider bound than for changes keeps status at about one round trip for 8 nodes.
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(_parallelism, 8), CancellationToken = ct };
@@ -176,6 +183,7 @@ public sealed class ClusterOperations
         var list = indices.ToArray();
         if (list.Length == 0) return new ClusterReport([]);
         using var hold = OperationLock.Acquire(_paths, restart ? "restart" : "start", ct);
+        Personal.NodeOptions.EnsureValid(Settings, await ImageCliAsync(ct), list);
         if (Settings.BridgeMode) await EnsureNetworkAsync(ct);
         var imageId = await LocalImageIdAsync(ct);
         var outcomes = new NodeOutcome[list.Length];
@@ -325,7 +333,11 @@ public sealed class ClusterOperations
         // One the user stopped (state "exited") stays stopped.
         var present = owned.Where(c => c.State != "created").Select(c => ClusterNames.IndexOf(c.Labels)).Where(i => i > 0).ToHashSet();
         var toAdd = Enumerable.Range(1, target).Where(i => !present.Contains(i)).ToArray();
-        if (toAdd.Length > 0) StartGuard.EnsureStartAllowed(Settings, _paths);
+        if (toAdd.Length > 0)
+        {
+            StartGuard.EnsureStartAllowed(Settings, _paths);
+            Personal.NodeOptions.EnsureValid(Settings, await ImageCliAsync(ct), toAdd);
+        }
         Settings = ConduitSettings.SetValue(_paths.SettingsFile, "CONTAINER_COUNT", target.ToString(CultureInfo.InvariantCulture), null, host);
 
         var outcomes = new ConcurrentBag<NodeOutcome>();

@@ -46,9 +46,11 @@ public sealed record ContainerSpec(
     public const long LogMaxSizeBytes = 15L << 20;
     public const int LogMaxFiles = 3;
 
+    /// <param name="cli">what the image's CLI accepts (default: what NODE_FLAGS says)</param>
     /// <param name="throttle">reduced limits the data cap imposes near its limit (null: the settings' own)</param>
-    public static ContainerSpec For(ConduitSettings settings, int index, NodeThrottle? throttle = null)
+    public static ContainerSpec For(ConduitSettings settings, int index, ImageCli? cli = null, NodeThrottle? throttle = null)
     {
+        cli ??= ImageCli.FromSettings(settings);
         if (index < 1) throw new ArgumentOutOfRangeException(nameof(index), "container index starts at 1");
         var names = new ClusterNames(settings.ContainerName);
         var node = settings.ForContainer(index);
@@ -57,7 +59,7 @@ public sealed record ContainerSpec(
         var bridge = settings.BridgeMode;
         var command = new List<string> { "start", "--data-dir", DataDir };
         string? metrics = null;
-        if (settings.NodeFlags == 1)
+        if (cli.Generation == NodeCliGeneration.V1)
         {
             // 1.x has no Prometheus endpoint; it writes stats JSON into the data dir instead.
             command.AddRange(["--max-clients", Num(node.MaxClients), "--bandwidth", Num(node.Bandwidth), "--stats-file"]);
@@ -68,6 +70,7 @@ public sealed record ContainerSpec(
             // In bridge mode the node listens inside its own namespace; docker publishes it on host loopback only.
             var listen = bridge ? $"0.0.0.0:{Num(metricsPort)}" : metrics;
             command.AddRange(["--max-common-clients", Num(node.MaxClients), "--bandwidth", Num(node.Bandwidth), "--metrics-addr", listen]);
+            command.AddRange(Personal.NodeOptions.Flags(settings, node, cli));
         }
         var ports = new List<PublishedPort>();
         if (bridge)

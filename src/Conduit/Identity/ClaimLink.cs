@@ -28,7 +28,7 @@ public static class ClaimLink
     }
 
     /// <summary>Go's escaping: quote, backslash, control characters, and &lt; &gt; &amp; U+2028 U+2029 as \u00XX.</summary>
-    static void AppendJsonString(StringBuilder sb, string value)
+    internal static void AppendJsonString(StringBuilder sb, string value)
     {
         sb.Append('"');
         foreach (var c in value)

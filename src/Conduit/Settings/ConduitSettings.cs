@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Conduit.Settings;
 
 /// <summary>The effective settings of one node container (global value, or its _N override).</summary>
-public sealed record ContainerSettings(int Index, int MaxClients, double Bandwidth, double? Cpus, long? MemoryBytes, string? MemoryText, string StationName);
+public sealed record ContainerSettings(int Index, int MaxClients, double Bandwidth, double? Cpus, long? MemoryBytes, string? MemoryText, string StationName, int MaxPersonalClients = 0);
 
 /// <summary>
 /// Validated, typed settings. Built only through <see cref="Load"/> or <see cref="FromFile"/>, so holding one
@@ -66,7 +66,8 @@ public sealed class ConduitSettings
             index,
             int.Parse(Effective("MAX_CLIENTS"), CultureInfo.InvariantCulture),
             double.Parse(Effective("BANDWIDTH"), CultureInfo.InvariantCulture),
-            cpus, mem, memText.Length == 0 ? null : memText, station);
+            cpus, mem, memText.Length == 0 ? null : memText, station,
+            int.Parse(Effective("MAX_PERSONAL_CLIENTS"), CultureInfo.InvariantCulture));
     }
 
     int Int(string key) => int.Parse(this[key], CultureInfo.InvariantCulture);

@@ -38,7 +38,14 @@ public static partial class SettingsSchema
     public static readonly IReadOnlyList<SettingDefinition> All =
     [
         new("CONTAINER_COUNT", "8", "number of node containers", Int(0, 256)),
-        new("MAX_CLIENTS", "250", "max common clients per node", Int(1, 1000), PerContainer: true),
+        new("MAX_CLIENTS", "250", "max common clients per node (0: personal clients only, 2.x images)", Int(0, 1000), PerContainer: true),
+        new("MAX_PERSONAL_CLIENTS", "0", "max personal clients per node (needs COMPARTMENT_ID; `conduit personal`)", Int(0, 1000), PerContainer: true),
+        new("COMPARTMENT_ID", "", "personal compartment ID (43 characters; `conduit personal new`)", CompartmentId),
+        new("COMPARTMENT_NAME", "", "name in the personal share token (default: the host name)", Text(64)),
+        new("REDUCED_START", "", "reduced hours start, HH:MM UTC (with REDUCED_END)", ClockTime),
+        new("REDUCED_END", "", "reduced hours end, HH:MM UTC (with REDUCED_START)", ClockTime),
+        new("REDUCED_MAX_CLIENTS", "", "max common clients per node during reduced hours", Int(0, 1000)),
+        new("REDUCED_BANDWIDTH", "", "Mbps per client per direction during reduced hours", ReducedBandwidth),
         new("BANDWIDTH", "3", "Mbps per client per direction (-1 = unlimited)", Bandwidth, PerContainer: true),
         new("CONTAINER_CPU_LIMIT", "0.22", "CPU cores per container (none: no limit)", Cpu, PerContainer: true, Aliases: ["DOCKER_CPUS"]),
         new("CONTAINER_MEM_LIMIT", "384m", "memory per container (none: no limit)", Memory, PerContainer: true, Aliases: ["DOCKER_MEMORY"]),
@@ -88,6 +95,7 @@ public static partial class SettingsSchema
     static readonly Dictionary<string, string[]> PerContainerStems = new()
     {
         ["MAX_CLIENTS"] = ["MAX_CLIENTS"],
+        ["MAX_PERSONAL_CLIENTS"] = ["MAX_PERSONAL_CLIENTS"],
         ["BANDWIDTH"] = ["BANDWIDTH"],
         ["CONTAINER_CPU_LIMIT"] = ["CONTAINER_CPUS", "CPUS"],
         ["CONTAINER_MEM_LIMIT"] = ["CONTAINER_MEMORY", "MEMORY"],

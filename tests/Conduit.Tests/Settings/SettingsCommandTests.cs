@@ -37,7 +37,7 @@ public class SettingsCommandTests
         using var root = new TempRoot();
         var r = ConduitProcess.RunIn(root, "settings", "set", "MAX_CLIENTS", "5000");
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("conduit: MAX_CLIENTS=5000: must be a whole number from 1 to 1000\n", r.Stderr);
+        Assert.Equal("conduit: MAX_CLIENTS=5000: must be a whole number from 0 to 1000\n", r.Stderr);
         Assert.False(File.Exists(root.Combine("opt", "conduit", "settings.conf")));
     }
 

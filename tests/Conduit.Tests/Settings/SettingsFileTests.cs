@@ -99,8 +99,8 @@ public class SettingsFileTests
     }
 
     [Theory]
-    [InlineData("MAX_CLIENTS=abc\n", "settings.conf:1: MAX_CLIENTS=abc: must be a whole number from 1 to 1000")]
-    [InlineData("# x\nMAX_CLIENTS=1001\n", "settings.conf:2: MAX_CLIENTS=1001: must be a whole number from 1 to 1000")]
+    [InlineData("MAX_CLIENTS=abc\n", "settings.conf:1: MAX_CLIENTS=abc: must be a whole number from 0 to 1000")]
+    [InlineData("# x\nMAX_CLIENTS=1001\n", "settings.conf:2: MAX_CLIENTS=1001: must be a whole number from 0 to 1000")]
     [InlineData("BANDWIDTH=41\n", "settings.conf:1: BANDWIDTH=41: must be -1 (unlimited) or a number of Mbps from 1 to 40")]
     [InlineData("BANDWIDTH=0.5\n", "settings.conf:1: BANDWIDTH=0.5: must be -1 (unlimited) or a number of Mbps from 1 to 40")]
     [InlineData("TELEGRAM_INTERVAL=5\n", "settings.conf:1: TELEGRAM_INTERVAL=5: must be one of: 1, 3, 6, 12, 24")]
@@ -175,7 +175,7 @@ public class SettingsFileTests
         using var root = new TempRoot();
         var path = root.Write("settings.conf", V1File + "\n");
         var before = File.ReadAllBytes(path);
-        Assert.Throws<UsageException>(() => ConduitSettings.SetValue(path, "MAX_CLIENTS", "0", null, Host));
+        Assert.Throws<UsageException>(() => ConduitSettings.SetValue(path, "MAX_CLIENTS", "1001", null, Host));
         Assert.Throws<UsageException>(() => ConduitSettings.SetValue(path, "NO_SUCH_KEY", "1", null, Host));
         Assert.Throws<UsageException>(() => ConduitSettings.SetValue(path, "NETWORK_MODE", "bridge", 2, Host));
         Assert.Equal(before, File.ReadAllBytes(path));
