@@ -36,5 +36,6 @@ app.Add<EbpfCommands>();
 app.Add<CapCommands>("cap");
 app.Add<PersonalCommands>("personal");
 app.Add<DoctorCommands>();
+app.Add<TelegramCommands>("telegram");
 
 return CliApp.Run(app, args);

@@ -71,10 +71,10 @@ internal static class CliApp
 
     /// <summary>Commands whose method takes no parameters. ConsoleAppFramework lets any argument through to those,
     /// so the error filter refuses them (a convention test keeps this list complete).</summary>
-    public static readonly HashSet<string> ParameterlessCommands = ["nginx generate", "nginx check", "services remove", "settings path"];
+    public static readonly HashSet<string> ParameterlessCommands = ["nginx generate", "nginx check", "services remove", "settings path", "telegram status", "telegram enable", "telegram disable"];
 
     /// <summary>Top-level command names, kept in step with Program.cs (a test checks both agree).</summary>
-    public static readonly HashSet<string> CommandNames = ["help", "settings", "resources", "self-update", "start", "stop", "restart", "scale", "status", "pull", "id", "qr", "backup", "restore", "import-key", "tune", "nginx", "services", "health", "watchdog", "track", "geoip", "version", "track-ebpf", "dashboard", "stats", "peers", "logs", "install", "uninstall", "update", "migrate", "cap", "personal", "doctor"];
+    public static readonly HashSet<string> CommandNames = ["help", "settings", "resources", "self-update", "start", "stop", "restart", "scale", "status", "pull", "id", "qr", "backup", "restore", "import-key", "tune", "nginx", "services", "health", "watchdog", "track", "geoip", "version", "track-ebpf", "dashboard", "stats", "peers", "logs", "install", "uninstall", "update", "migrate", "cap", "personal", "doctor", "telegram"];
 
     /// <summary>Show help for the whole tool or for one command: `conduit help [command...]`.</summary>
     /// <param name="man">print the whole manual, conduit(1), as roff (`conduit help --man | man -l -`)</param>

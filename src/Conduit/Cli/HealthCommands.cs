@@ -15,7 +15,9 @@ public sealed class HealthCommands
     {
         var paths = CliApp.Paths;
         var settings = ConduitSettings.Load(paths.SettingsFile);
-        var rows = await new HealthRunner(paths, settings, new AlertLogNotifier(paths)).RunAsync(repair, ct);
+        using var notifier = new Notify.AlertFanOut(paths, settings);
+        var rows = await new HealthRunner(paths, settings, notifier).RunAsync(repair, ct);
+        if (await notifier.FlushAsync(ct) is { } warning) Terminal.Warn(warning);
         bool failed = rows.Exists(r => r.Level == HealthLevel.Fail);
         if (json)
         {

@@ -316,6 +316,22 @@ public sealed class ClusterOperations
         return new ClusterReport(outcomes);
     }
 
+    /// <summary>One node (menu, Telegram /stop_N); its volume and key are kept.</summary>
+    public async Task<ClusterReport> StopOneAsync(int index, CancellationToken ct)
+    {
+        if (index < 1 || index > Settings.ContainerCount)
+            throw new UsageException($"container {index} does not exist: CONTAINER_COUNT is {Settings.ContainerCount}");
+        var owned = (await ListOwnedAsync(ct)).Where(c => ClusterNames.IndexOf(c.Labels) == index).ToArray();
+        if (owned.Length == 0) return new ClusterReport([new(index, Names.Container(index), NodeAction.AlreadyStopped, "not created")]);
+        var outcomes = new List<NodeOutcome>();
+        foreach (var c in owned)
+        {
+            var stopped = await _engine.Client.Containers.StopContainerAsync(c.ID, new ContainerStopParameters { WaitBeforeKillSeconds = StopTimeoutSeconds }, ct);
+            outcomes.Add(new(index, c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID, stopped ? NodeAction.Stopped : NodeAction.AlreadyStopped));
+        }
+        return new ClusterReport(outcomes);
+    }
+
     // ---------------- scale ----------------
 
     /// <summary>

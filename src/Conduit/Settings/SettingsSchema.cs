@@ -86,6 +86,9 @@ public static partial class SettingsSchema
         new("TELEGRAM_DAILY_SUMMARY", "true", "daily summary on/off", Bool),
         new("TELEGRAM_WEEKLY_SUMMARY", "true", "weekly summary on/off", Bool),
         new("TELEGRAM_SERVER_LABEL", "", "label in front of every message", Text(64)),
+        new("TELEGRAM_API_URL", "https://api.telegram.org", "Bot API base URL (a self-hosted Bot API server, or a test's fake)", HttpUrl),
+        new("TELEGRAM_IP_URL", "https://api.ipify.org", "where the bot learns the public IP shown in messages (none: do not look it up)", HttpUrlOrNone),
+        new("TELEGRAM_ALERT_COOLDOWN", "60", "minutes before the same alert is sent again", Int(1, 10080)),
         new("SYSTEM_TUNED", "false", "kernel tuning applied", Bool),
         new("VERSION", "", "version of the tool that wrote the file", Text(32)),
         new("RELEASE_URL", "", "where `conduit self-update` downloads the binary (URL.sha256 beside it)", Text(2048)),
@@ -202,6 +205,11 @@ public static partial class SettingsSchema
         v.Length == 0 || long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var _id)
             ? null
             : "must be a numeric chat id";
+
+    static string? HttpUrl(string v, HostFacts _) =>
+        Uri.TryCreate(v, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && !v.Any(char.IsControl) ? null : "must be an http(s) URL";
+
+    static string? HttpUrlOrNone(string v, HostFacts h) => v == NoLimit ? null : HttpUrl(v, h) is null ? null : "must be an http(s) URL or none";
 
     static string? Interface(string v, HostFacts _) =>
         v.Length == 0 || InterfaceName().IsMatch(v) ? null : "must be a network interface name like eth0";

@@ -10,6 +10,9 @@ namespace Conduit.Host.Health;
 public interface IAlertNotifier
 {
     void Alert(HealthLevel level, string check, string message);
+
+    /// <summary>The check passed this time (a notifier that remembers alerts sends a recovery message).</summary>
+    void Resolved(string check) { }
 }
 
 /// <summary>Appends one line per alert to &lt;root&gt;/logs/alerts.log.</summary>

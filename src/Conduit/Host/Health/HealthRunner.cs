@@ -43,6 +43,7 @@ public sealed class HealthRunner(ConduitPaths paths, ConduitSettings settings, I
         CheckResources(rows);
         foreach (var row in rows)
             if (row.Level != HealthLevel.Ok) notifier.Alert(row.Level, row.Check, row.Detail);
+            else notifier.Resolved(row.Check);
         return rows;
     }
 

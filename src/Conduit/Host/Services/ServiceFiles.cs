@@ -26,6 +26,19 @@ public sealed class ServiceFiles(ConduitPaths paths)
 
     public const string CronName = "conduit";
 
+    /// <summary>The bot's unit, written only while TELEGRAM_ENABLED=true.</summary>
+    public const string TelegramUnit = "conduit-telegram.service";
+
+    /// <summary>TELEGRAM_ENABLED=true in settings.conf (a file that does not load means no bot unit).</summary>
+    public bool TelegramEnabled
+    {
+        get
+        {
+            try { return Settings.ConduitSettings.Load(paths.SettingsFile)["TELEGRAM_ENABLED"] == "true"; }
+            catch (Exception e) when (e is ConduitException or IOException or UnauthorizedAccessException) { return false; }
+        }
+    }
+
     string Home => paths.Home;
 
     /// <summary>Hardening every unit shares: no privilege gain, private /tmp, read-only /usr, /boot and /etc.</summary>
@@ -36,7 +49,30 @@ public sealed class ServiceFiles(ConduitPaths paths)
 
     string Env => $"Environment=CONDUIT_HOME={Home} NO_COLOR=1\nStandardInput=null\n";
 
-    public IReadOnlyList<ServiceFile> SystemdFiles() =>
+    public IReadOnlyList<ServiceFile> SystemdFiles() => TelegramEnabled ? [.. CoreSystemdFiles(), TelegramService()] : CoreSystemdFiles();
+
+    ServiceFile TelegramService() => new(TelegramUnit, $"""
+        # Written by `conduit services install` because TELEGRAM_ENABLED=true; `conduit services remove` deletes it.
+        [Unit]
+        Description=Conduit Telegram bot (reports, alerts, commands)
+        Documentation=man:conduit(1)
+        After=network-online.target docker.service
+        Wants=network-online.target
+        ConditionFileIsExecutable={Binary}
+
+        [Service]
+        Type=simple
+        {Env}ExecStart={Binary} telegram run
+        # Long polling only: no port is opened. The API being down is retried inside; a crash restarts it.
+        Restart=always
+        RestartSec=30s
+        {CommonHardening(protectEtc: true)}
+        [Install]
+        WantedBy=multi-user.target
+
+        """);
+
+    IReadOnlyList<ServiceFile> CoreSystemdFiles() =>
     [
         new("conduit.service", $"""
             # Written by `conduit services install`; `conduit services remove` deletes it.
@@ -148,6 +184,9 @@ public sealed class ServiceFiles(ConduitPaths paths)
         sb.Append($"*/5 * * * * root {Binary} health --repair --quiet {quiet}/health.log 2>&1\n");
         sb.Append($"* * * * * root {Binary} watchdog {quiet}/watchdog.log 2>&1\n");
         sb.Append($"* * * * * root {Binary} cap check --quiet {quiet}/cap.log 2>&1\n");
+        // The bot: started again within a minute when it is not running, never twice (flock on its lock file).
+        if (TelegramEnabled)
+            sb.Append($"* * * * * root flock -n {Path.Combine(paths.StateDir, "telegram.lock")} {Binary} telegram run {quiet}/telegram.log 2>&1\n");
         return new ServiceFile(CronName, sb.ToString());
     }
 }

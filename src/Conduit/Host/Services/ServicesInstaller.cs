@@ -48,7 +48,11 @@ public sealed class ServicesInstaller(ConduitPaths paths)
         // Switching between systemd and cron: the other mode's files would run every job twice.
         var wanted = Wanted(mode, manPage).Select(w => w.Path).ToHashSet();
         foreach (var stale in changes.Files.Where(f => !wanted.Contains(f.Path)).ToList())
+        {
+            // Telegram was disabled: stop the bot before its unit goes.
+            if (DriveSystemd && Path.GetFileName(stale.Path) == ServiceFiles.TelegramUnit) Systemctl(done, "disable", "--now", ServiceFiles.TelegramUnit);
             done.Add(changes.RevertFile(stale));
+        }
         changes.Save();
         if (mode == ServiceMode.Systemd)
         {
@@ -57,8 +61,9 @@ public sealed class ServicesInstaller(ConduitPaths paths)
             else
             {
                 Systemctl(done, "daemon-reload");
-                Systemctl(done, ["enable", .. ServiceFiles.Enabled]);
-                Systemctl(done, ["start", .. ServiceFiles.Background]);
+                string[] bot = _files.TelegramEnabled ? [ServiceFiles.TelegramUnit] : [];
+                Systemctl(done, ["enable", .. ServiceFiles.Enabled, .. bot]);
+                Systemctl(done, ["start", .. ServiceFiles.Background, .. bot]);
                 changes.RecordValue("systemd enabled", "", string.Join(' ', ServiceFiles.Enabled));
                 changes.Save();
             }
@@ -76,7 +81,8 @@ public sealed class ServicesInstaller(ConduitPaths paths)
         {
             if (DriveSystemd)
             {
-                Systemctl(done, ["disable", "--now", .. ServiceFiles.Background]);
+                string[] bot = changes.Files.Any(f => Path.GetFileName(f.Path) == ServiceFiles.TelegramUnit) ? [ServiceFiles.TelegramUnit] : [];
+                Systemctl(done, ["disable", "--now", .. ServiceFiles.Background, .. bot]);
                 // Only disabled, not stopped: stopping it would run its ExecStop and take the cluster down.
                 Systemctl(done, "disable", "conduit.service");
             }
