@@ -32,5 +32,6 @@ app.Add<TrackCommands>();
 app.Add<GeoipCommands>("geoip");
 app.Add<VersionCommands>();
 app.Add<EbpfCommands>();
+app.Add<MenuCommands>();
 
 return CliApp.Run(app, args);

@@ -305,6 +305,17 @@ public sealed class ClusterOperations
         return new ClusterReport(outcomes);
     }
 
+    /// <summary>Stops one node (menu, Telegram /stop_N); its container, volume and key stay.</summary>
+    public async Task<ClusterReport> StopOneAsync(int index, CancellationToken ct)
+    {
+        if (index < 1 || index > Settings.ContainerCount)
+            throw new UsageException($"container {index} does not exist: CONTAINER_COUNT is {Settings.ContainerCount}");
+        var c = (await ListOwnedAsync(ct)).FirstOrDefault(c => ClusterNames.IndexOf(c.Labels) == index);
+        if (c is null) return new ClusterReport([new(index, Names.Container(index), NodeAction.AlreadyStopped, "no container yet")]);
+        var stopped = await _engine.Client.Containers.StopContainerAsync(c.ID, new ContainerStopParameters { WaitBeforeKillSeconds = StopTimeoutSeconds }, ct);
+        return new ClusterReport([new(index, c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID, stopped ? NodeAction.Stopped : NodeAction.AlreadyStopped)]);
+    }
+
     // ---------------- scale ----------------
 
     /// <summary>
