@@ -386,7 +386,8 @@ public sealed class MenuApp
         Begin("Add containers");
         Line($"Now {count} containers.");
         if (AskNumber("How many to add?", 1, 256 - count) is not { } n) return;
-        Line($"Scaling {count} -> {count + n}: containers {count + 1}..{count + n} are created (their keys are made on first start).");
+        Line($"Containers {count + 1}..{count + n} are created (each makes its key on its first start).");
+        if (!Confirm($"Scale {count} -> {count + n}?", yesByDefault: true)) return;
         await ClusterAsync("", null, (ops, ct) => ops.ScaleAsync(count + n, purge: false, HostFacts.Current(), ct), pull: true);
     }
 

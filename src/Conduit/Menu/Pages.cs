@@ -118,7 +118,8 @@ internal static class Pages
         "Settings & tools",
         [
             SettingsLine(s),
-            $"CPU {s["CONTAINER_CPU_LIMIT"]} · memory {s["CONTAINER_MEM_LIMIT"]} per container · image {s.Image}",
+            $"CPU {s["CONTAINER_CPU_LIMIT"]} · memory {s["CONTAINER_MEM_LIMIT"]} per container",
+            $"Node image: {s.Image}",
             Overrides(s) is { Length: > 0 } o ? $"Overrides: {o}" : "Overrides: none",
         ],
         [

@@ -79,7 +79,12 @@ internal sealed partial class RawTerminal : IDisposable
     /// menu's mode, screen and keypad come back.</summary>
     public async Task RunForeignAsync(Func<Task> view)
     {
-        lock (_gate) TcSetAttr(0, TCSANOW, _original);
+        lock (_gate)
+        {
+            TcSetAttr(0, TCSANOW, _original);
+            // A view that paints only its own lines must not leave the menu's text visible below them.
+            Console.Out.Write("\e[H\e[2J");
+        }
         try
         {
             await view();

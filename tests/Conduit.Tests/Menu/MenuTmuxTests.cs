@@ -164,12 +164,12 @@ public class MenuTmuxTests
         Assert.Equal("1 0 0 0", tmux.Display("#{alternate_on} #{cursor_flag} #{keypad_cursor_flag} #{keypad_flag}"));
         // Arrow keys still move the selection after the view's console input was used.
         tmux.SendKeys("Down", "Down", "Down", "Enter");
-        tmux.WaitFor("TRAFFIC FROM");
+        tmux.WaitFor("LIVE PEERS");
         tmux.SendKeys("Enter");
         tmux.WaitFor(Main);
 
         tmux.SendKeys("4");
-        tmux.WaitFor("TRAFFIC FROM");
+        tmux.WaitFor("LIVE PEERS");
         tmux.SendKeys("C-c"); // Ctrl+C inside a live view ends the menu
         AssertRestored(tmux, "130");
     }
