@@ -37,5 +37,6 @@ app.Add<CapCommands>("cap");
 app.Add<PersonalCommands>("personal");
 app.Add<DoctorCommands>();
 app.Add<TelegramCommands>("telegram");
+app.Add<MenuCommands>();
 
 return CliApp.Run(app, args);

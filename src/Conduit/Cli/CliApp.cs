@@ -34,6 +34,8 @@ internal static class CliApp
     {
         _app = app;
         Environment.ExitCode = 0;
+        // `conduit` alone opens the menu on a terminal; piped or scripted it prints the help as before.
+        if (args.Length == 0 && Terminal.StdinIsTerminal && Terminal.StdoutIsTerminal) args = ["menu"];
         try
         {
             args = CommandLine.Normalize(args, RenderHelp);
@@ -74,7 +76,7 @@ internal static class CliApp
     public static readonly HashSet<string> ParameterlessCommands = ["nginx generate", "nginx check", "services remove", "settings path", "telegram status", "telegram enable", "telegram disable"];
 
     /// <summary>Top-level command names, kept in step with Program.cs (a test checks both agree).</summary>
-    public static readonly HashSet<string> CommandNames = ["help", "settings", "resources", "self-update", "start", "stop", "restart", "scale", "status", "pull", "id", "qr", "backup", "restore", "import-key", "tune", "nginx", "services", "health", "watchdog", "track", "geoip", "version", "track-ebpf", "dashboard", "stats", "peers", "logs", "install", "uninstall", "update", "migrate", "cap", "personal", "doctor", "telegram"];
+    public static readonly HashSet<string> CommandNames = ["help", "settings", "resources", "self-update", "start", "stop", "restart", "scale", "status", "pull", "id", "qr", "backup", "restore", "import-key", "tune", "nginx", "services", "health", "watchdog", "track", "geoip", "version", "track-ebpf", "dashboard", "stats", "peers", "logs", "install", "uninstall", "update", "migrate", "cap", "personal", "doctor", "telegram", "menu"];
 
     /// <summary>Show help for the whole tool or for one command: `conduit help [command...]`.</summary>
     /// <param name="man">print the whole manual, conduit(1), as roff (`conduit help --man | man -l -`)</param>

@@ -11,10 +11,7 @@ namespace Conduit.Cli;
 /// <summary>`conduit id | qr | backup | restore | import-key`: the nodes' identities (their Ed25519 keys).</summary>
 public sealed class IdentityCommands
 {
-    const string KeyWarning =
-        "WARNING: the claim link and its QR code contain the node's PRIVATE KEY. Whoever sees or photographs them can " +
-        "run a node with this identity and take its reputation. Scan them only with your own Ryve app; do not share, " +
-        "screenshot or paste them anywhere.";
+    const string KeyWarning = ClaimLink.PrivateKeyWarning;
 
     /// <summary>Show each node's proxy ID (what Ryve and the network show) and its older "Node ID".</summary>
     /// <param name="container">node number N (default: all nodes)</param>

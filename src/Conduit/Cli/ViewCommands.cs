@@ -233,53 +233,10 @@ public sealed class ViewCommands
         w.WriteEndObject();
     }
 
-    static async Task WithCollector(Func<SnapshotCollector, DockerNodeSource, Task> work, CancellationToken ct)
-    {
-        var settings = ConduitSettings.Load(CliApp.Paths.SettingsFile);
-        using var http = NodeScraper.CreateClient(TimeSpan.FromSeconds(2));
-        await DockerEngine.RunAsync(async engine =>
-        {
-            var source = new DockerNodeSource(engine, new ClusterOperations(engine, settings, CliApp.Paths));
-            var baselines = CounterBaselines.Load(CliApp.Paths.StateDir);
-            if (baselines.Problem is { } problem) Console.Error.WriteLine($"conduit: {problem}");
-            var collector = new SnapshotCollector(source, settings, baselines,
-                new HostResources(), http, TrackerAddress(settings), () => DateTimeOffset.UtcNow, () => BalancerState(settings),
-                () => new DataCap.DataCapOperations(CliApp.Paths, DataCap.CapClock.From(Environment.GetEnvironmentVariable)).ViewState());
-            await work(collector, source);
-            return 0;
-        }, ct);
-    }
+    static Task WithCollector(Func<SnapshotCollector, DockerNodeSource, Task> work, CancellationToken ct) =>
+        StatsSession.WithCollectorAsync(CliApp.Paths, work, ct, problem => Console.Error.WriteLine($"conduit: {problem}"));
 
-    /// <summary>The nginx layer in bridge mode: running, its config current, how many backends.</summary>
-    static string BalancerState(ConduitSettings settings)
-    {
-        try { return ReadBalancerState(settings); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return $"state unknown ({e.Message})";
-        }
-    }
-
-    static string ReadBalancerState(ConduitSettings settings)
-    {
-        var layer = new Host.Nginx.NginxLayer(CliApp.Paths, settings);
-        var running = layer.Host.RunningPid() is int pid ? $"nginx running (pid {pid})" : "nginx NOT running";
-        var file = layer.Host.StreamFile;
-        var config = !File.Exists(file) ? "config not installed (`conduit nginx apply`)"
-            : File.ReadAllText(file) == layer.Balancer.StreamConfig() ? "config up to date" : "config differs from the settings (`conduit nginx apply`)";
-        return $"{running}, {config}, {layer.Balancer.Containers} backends";
-    }
-
-    static string TrackerAddress(ConduitSettings settings) => settings["TRACK_STATUS_ADDR"];
-
-    /// <summary>Country names: the tracker's when it runs, else the ISO 3166 table in the binary.</summary>
-    static Func<string, string> CountryNames(ClusterStatsSnapshot s)
-    {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var c in s.Tracker.Countries) names[c.Code] = c.Name;
-        return code => names.TryGetValue(code, out var name) ? name
-            : Tracking.Geo.Countries.IsKnownCode(code) ? Tracking.Geo.Countries.Name(Tracking.Geo.Countries.Id(code)) : code;
-    }
+    static Func<string, string> CountryNames(ClusterStatsSnapshot s) => StatsSession.CountryNames(s);
 
     static TimeSpan Interval(int seconds) => seconds is >= 1 and <= 3600
         ? TimeSpan.FromSeconds(seconds)

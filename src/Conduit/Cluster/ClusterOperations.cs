@@ -321,6 +321,7 @@ public sealed class ClusterOperations
     {
         if (index < 1 || index > Settings.ContainerCount)
             throw new UsageException($"container {index} does not exist: CONTAINER_COUNT is {Settings.ContainerCount}");
+        using var hold = OperationLock.Acquire(_paths, $"stop {index}", ct);
         var owned = (await ListOwnedAsync(ct)).Where(c => ClusterNames.IndexOf(c.Labels) == index).ToArray();
         if (owned.Length == 0) return new ClusterReport([new(index, Names.Container(index), NodeAction.AlreadyStopped, "not created")]);
         var outcomes = new List<NodeOutcome>();

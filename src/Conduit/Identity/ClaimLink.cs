@@ -9,6 +9,12 @@ namespace Conduit.Identity;
 /// </summary>
 public static class ClaimLink
 {
+    /// <summary>Said before a claim link or its QR code is shown, by every front end.</summary>
+    public const string PrivateKeyWarning =
+        "WARNING: the claim link and its QR code contain the node's PRIVATE KEY. Whoever sees or photographs them can " +
+        "run a node with this identity and take its reputation. Scan them only with your own Ryve app; do not share, " +
+        "screenshot or paste them anywhere.";
+
     public const string Prefix = "network.ryve.app://(app)/conduits?claim=";
 
     /// <summary>

@@ -127,6 +127,15 @@ public sealed class ConduitSettings
     /// </summary>
     public static ConduitSettings SetValue(string path, string key, string value, int? container, HostFacts host)
     {
+        var updated = PreviewValue(path, key, value, container, host);
+        updated.File.Save();
+        return updated;
+    }
+
+    /// <summary>What <see cref="SetValue"/> would make of the file (same checks, same messages), without writing
+    /// it: a front end shows old -> new and asks before saving.</summary>
+    public static ConduitSettings PreviewValue(string path, string key, string value, int? container, HostFacts host)
+    {
         if (!SettingsSchema.TryResolve(key, out var def, out var keyContainer))
             throw new UsageException($"unknown setting {key}; see `conduit settings show` for the keys");
         if (keyContainer != 0)
@@ -151,8 +160,6 @@ public sealed class ConduitSettings
         foreach (var other in spellings)
             if (other != target) file.Remove(other);
         file.Set(target, value);
-        var updated = FromFile(file, host);
-        file.Save();
-        return updated;
+        return FromFile(file, host);
     }
 }
