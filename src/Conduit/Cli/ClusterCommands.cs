@@ -73,8 +73,8 @@ public sealed class ClusterCommands
     {
         foreach (var node in report.Nodes)
         {
-            var line = $"{node.Name,-20} {Describe(node.Action)}";
-            if (node.IsFailure) Terminal.Error($"{node.Name}: {Describe(node.Action)}: {node.Detail}");
+            var line = $"{node.Name,-20} {NodeActions.Describe(node.Action)}";
+            if (node.IsFailure) Terminal.Error($"{node.Name}: {NodeActions.Describe(node.Action)}: {node.Detail}");
             else Console.WriteLine(node.Detail is null ? line : $"{line} ({node.Detail})");
         }
         if (report.Nodes.Count == 0) Console.WriteLine($"nothing to do: no containers to be {verb}");
@@ -82,15 +82,4 @@ public sealed class ClusterCommands
         if (failed > 0)
             throw new ConduitException($"{failed} of {report.Nodes.Count} containers could not be {verb}; the others were handled (see above)");
     }
-
-    static string Describe(NodeAction action) => action switch
-    {
-        NodeAction.AlreadyStopped => "already stopped",
-        NodeAction.VolumeRemoved => "volume removed",
-        NodeAction.VolumeKept => "volume kept",
-        NodeAction.Blocked => "NOT STARTED",
-        NodeAction.Conflict => "CONFLICT",
-        NodeAction.Failed => "FAILED",
-        _ => action.ToString().ToLowerInvariant(),
-    };
 }

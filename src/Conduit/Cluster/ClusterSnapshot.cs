@@ -51,6 +51,21 @@ public sealed record ClusterSnapshot(
 /// <summary>What an operation did to one node.</summary>
 public enum NodeAction { Created, Recreated, Started, Restarted, Unchanged, Stopped, AlreadyStopped, Removed, VolumeRemoved, VolumeKept, Blocked, Conflict, Failed }
 
+public static class NodeActions
+{
+    /// <summary>How every front end names an outcome ("already stopped", "NOT STARTED").</summary>
+    public static string Describe(this NodeAction action) => action switch
+    {
+        NodeAction.AlreadyStopped => "already stopped",
+        NodeAction.VolumeRemoved => "volume removed",
+        NodeAction.VolumeKept => "volume kept",
+        NodeAction.Blocked => "NOT STARTED",
+        NodeAction.Conflict => "CONFLICT",
+        NodeAction.Failed => "FAILED",
+        _ => action.ToString().ToLowerInvariant(),
+    };
+}
+
 public sealed record NodeOutcome(int Index, string Name, NodeAction Action, string? Detail = null)
 {
     public bool IsFailure => Action is NodeAction.Blocked or NodeAction.Conflict or NodeAction.Failed;

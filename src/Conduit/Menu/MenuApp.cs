@@ -307,23 +307,12 @@ public sealed class MenuApp
         if (report.Nodes.Count == 0) Line("nothing to do");
         foreach (var node in report.Nodes)
         {
-            var text = $"{node.Name,-20} {Describe(node.Action)}{(node.Detail is null ? "" : $" ({SafeText.Escape(node.Detail)})")}";
+            var text = $"{node.Name,-20} {NodeActions.Describe(node.Action)}{(node.Detail is null ? "" : $" ({SafeText.Escape(node.Detail)})")}";
             Line(node.IsFailure ? Styled(text, "31") : text);
         }
         var failed = report.Nodes.Count(n => n.IsFailure);
         if (failed > 0) Line(Styled($"{failed} of {report.Nodes.Count} containers failed; the others were handled", "1;31"));
     }
-
-    static string Describe(NodeAction action) => action switch
-    {
-        NodeAction.AlreadyStopped => "already stopped",
-        NodeAction.VolumeRemoved => "volume removed",
-        NodeAction.VolumeKept => "volume kept",
-        NodeAction.Blocked => "NOT STARTED",
-        NodeAction.Conflict => "CONFLICT",
-        NodeAction.Failed => "FAILED",
-        _ => action.ToString().ToLowerInvariant(),
-    };
 
     async Task UpdateAsync()
     {
