@@ -364,6 +364,7 @@ public sealed class MenuApp
         '5' => () => ContainerSettingsAsync(index),
         '6' => () => QrAsync(index),
         '7' => () => BackupAsync(index),
+        '8' => () => RestoreAsync(index),
         _ => null,
     });
 
@@ -462,6 +463,29 @@ public sealed class MenuApp
             written++;
         }
         Line(written == 0 ? "nothing backed up: no selected node has a key yet" : $"{written} key(s) backed up (mode 0600)");
+        AnyKey();
+    }
+
+    /// <summary>A backup chosen from the list goes in through <see cref="NodeKeys.InstallKeyAsync"/>: the same
+    /// checks, question, pre-restore copy and read-back as `conduit restore`.</summary>
+    async Task RestoreAsync(int index)
+    {
+        Begin($"Restore a key into container {index}");
+        var backups = KeyBackups.List(_paths.BackupsDir).Where(b => b.Key is not null).ToArray();
+        if (backups.Length == 0) throw new ConduitException($"no usable key backups in {_paths.BackupsDir}");
+        for (var i = 0; i < backups.Length; i++)
+            Line(string.Create(CultureInfo.InvariantCulture, $"{i + 1,3}  {backups[i].FileName}  proxy ID {backups[i].Key!.ProxyId}"));
+        if (AskNumber($"Which backup (1-{backups.Length})?", 1, backups.Length) is not { } n) return;
+        var chosen = backups[n - 1];
+        using var nodes = await NodeKeys.OpenAsync(Settings(), _paths, Ct);
+        var done = await nodes.InstallKeyAsync(index, chosen.Key!, chosen.FileName, question => Confirm(question), Ct);
+        Line(done.Result switch
+        {
+            KeyInstallResult.AlreadyInstalled => $"node {index} ({done.Container}) already has this key; nothing changed",
+            KeyInstallResult.NotConfirmed => "nothing changed",
+            _ => $"node {index} ({done.Container}): key from {chosen.FileName} installed, node started; proxy ID {chosen.Key!.ProxyId}",
+        });
+        if (done.KeptBackup is { } kept) Line($"previous key kept in {kept}");
         AnyKey();
     }
 

@@ -88,6 +88,7 @@ internal static class Pages
             new('5', "Its settings"),
             new('6', "QR code & proxy ID"),
             new('7', "Back up its key"),
+            new('8', "Restore a key from a backup"),
             new('0', "Back"),
         ]);
 

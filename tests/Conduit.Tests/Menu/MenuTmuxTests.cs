@@ -150,6 +150,44 @@ public class MenuTmuxTests
     }
 
     [Fact]
+    public async Task A_key_restored_from_the_menu_goes_through_the_restore_operation_and_keeps_the_old_key()
+    {
+        using var box = new DockerSandbox();
+        Assert.False((await box.Ops().ScaleAsync(1, false, Conduit.Settings.HostFacts.Current(), default)).Failed);
+        var ops = box.Ops();
+        byte[] original = null;
+        await DockerSandbox.WaitUntil(async () => (original = (await ops.Data.ReadKeyAsync(1, default)).Content) is not null, "node 1 to write its key");
+        var key = Conduit.Identity.NodeKey.FromBase64(Conduit.Tests.Identity.TestKeys.PrivateKeyBase64, "test");
+        var backup = Conduit.Identity.KeyBackups.Write(box.Paths.BackupsDir, box.Names.Container(1), Conduit.Identity.BackupKind.Backup, key.ToFileBytes(), DateTime.UtcNow);
+
+        using var tmux = Open(box);
+        tmux.WaitFor(Main);
+        tmux.SendKeys("9");
+        tmux.WaitFor("[c] Choose a container");
+        tmux.SendKeys("c");
+        tmux.WaitFor("Container number (1-1):");
+        tmux.SendKeys("1", "Enter");
+        tmux.WaitFor("[8] Restore a key from a backup");
+        tmux.SendKeys("8");
+        var screen = tmux.WaitFor("Which backup (1-1)?");
+        Assert.Contains($"{backup.FileName}  proxy ID {Conduit.Tests.Identity.TestKeys.ProxyId}", screen);
+        tmux.SendKeys("1", "Enter");
+        screen = tmux.WaitFor("start it again? [y/N]");
+        Assert.Equal(original, (await ops.Data.ReadKeyAsync(1, default)).Content); // asked first, nothing changed yet
+        tmux.SendKeys("y");
+        screen = tmux.WaitFor("press any key");
+        Assert.Contains("installed, node started", screen.Replace("\n", "")); // the long line wraps at the pane's width
+        Assert.Contains("previous key kept in", screen);
+        var kept = Assert.Single(Conduit.Identity.KeyBackups.List(box.Paths.BackupsDir), b => b.Kind == Conduit.Identity.BackupKind.PreRestore);
+        Assert.Equal(original, File.ReadAllBytes(kept.Path));
+        Assert.Equal(key.ToFileBytes(), (await ops.Data.ReadKeyAsync(1, default)).Content);
+        tmux.SendKeys("x");
+        tmux.WaitFor("[8] Restore a key from a backup");
+        tmux.SendKeys("q");
+        AssertRestored(tmux, "0");
+    }
+
+    [Fact]
     public async Task A_live_view_returns_on_any_key_and_ctrl_c_leaves_the_terminal_sane()
     {
         using var box = new DockerSandbox();
