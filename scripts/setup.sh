@@ -6,7 +6,8 @@ set -euo pipefail
 
 want=(libpcap0.8 libbpf1 iproute2 ca-certificates)
 build=(clang llvm libbpf-dev zlib1g-dev)
-tests=(docker.io nginx libnginx-mod-stream busybox-static tcpdump gawk hyperfine zbar-tools tmux iptables procps bpftool kmod util-linux time bc systemd openssl strace libgeoip1)
+tests=(docker.io nginx libnginx-mod-stream busybox-static tcpdump gawk hyperfine zbar-tools tmux iptables procps bpftool kmod util-linux time bc systemd openssl strace libgeoip1
+       ansible prometheus openssh-server openssh-client sshpass python3 pmacct tshark)
 
 pkgs=("${want[@]}" "${build[@]}")
 [[ "${1:-}" == "--tests" ]] && pkgs+=("${tests[@]}")
